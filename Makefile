@@ -1,0 +1,43 @@
+# Every target runs from the repository root, which is also DAGSTER_HOME (see dagster.yaml).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RELEASE_DIRS := outputs
+
+export DAGSTER_HOME := $(CURDIR)
+export GX_ANALYTICS_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test ui score validate-defs clean
+
+## Create .venv and install the pinned dependencies (re-done when pyproject.toml or the lock change).
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+## Materialise every asset on raw/ and publish a release; the last line printed is the release folder.
+run: $(STAMP)
+	@mkdir -p outputs
+	$(BIN)/python -m pipeline release --raw-dir raw --output-dir outputs
+
+## The whole test suite (what .ci/run calls).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Dagster UI on 127.0.0.1:3000 with the same instance as `make run`.
+ui: $(STAMP)
+	@mkdir -p outputs
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+## Score a fresh release of the seeds against the gold annotations in ../shared/gold.
+score: $(STAMP)
+	@rel=$$($(BIN)/python -m pipeline release --raw-dir ../shared/seeds --output-dir outputs/score | tail -n 1) && \
+	$(BIN)/python ../shared/gold/score.py "$$rel" ../shared/gold
+
+validate-defs: $(STAMP)
+	$(BIN)/dagster definitions validate
+
+clean:
+	rm -rf outputs

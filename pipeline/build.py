@@ -1,0 +1,176 @@
+"""Build each table from its inputs: the pure functions the Dagster assets call.
+
+Per-document work (cleaning, finding mentions, figures and agreements) is a pure function
+of one text and the rules; only resolving organisations and clustering agreements look
+across documents.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.cleaning import clean_text
+from pipeline.extract.agreements import assign_clusters, find_agreements
+from pipeline.extract.money import MoneyFigure, find_monetary_figures
+from pipeline.extract.organisations import find_organisation_mentions, resolve_organisations
+from pipeline.sources import RawArticle, list_article_files, read_articles
+from pipeline.tables import make_frame
+
+RAW_COLUMNS = ["source_file", "doc_id", "size_bytes", "sha256", "encoding", "status", "problem", "text"]
+
+
+def mention_id(doc_id: str, start: int) -> str:
+    """>>> mention_id("d1", 42)
+    'd1:m42'
+    """
+    return f"{doc_id}:m{start}"
+
+
+def figure_id(doc_id: str, start: int) -> str:
+    return f"{doc_id}:f{start}"
+
+
+def agreement_id(doc_id: str, start: int) -> str:
+    return f"{doc_id}:a{start}"
+
+
+def build_raw_articles(raw_dir: Path) -> pd.DataFrame:
+    """Inventory of the raw folder: one row per file, rejected files included with the reason."""
+    articles = read_articles(list_article_files(raw_dir))
+    return pd.DataFrame([_raw_row(a) for a in articles], columns=RAW_COLUMNS)
+
+
+def _raw_row(a: RawArticle) -> dict:
+    return {
+        "source_file": a.source_file,
+        "doc_id": a.doc_id,
+        "size_bytes": a.size_bytes,
+        "sha256": a.sha256,
+        "encoding": a.encoding,
+        "status": a.status,
+        "problem": a.problem,
+        "text": a.text,
+    }
+
+
+def build_documents(raw_articles: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """Clean every readable article. Returns the documents table and the articles that
+    yielded no text after cleaning (as ``{source_file, problem}``)."""
+    rows, problems = [], []
+    for raw in raw_articles[raw_articles["status"] == "ok"].itertuples(index=False):
+        cleaned = clean_text(raw.text)
+        if not cleaned.text:
+            problems.append({"source_file": raw.source_file, "problem": "no text left after cleaning"})
+            continue
+        rows.append(
+            {
+                "doc_id": raw.doc_id,
+                "source_file": raw.source_file,
+                "title": cleaned.title,
+                "text": cleaned.text,
+                "raw_sha256": raw.sha256,
+                "encoding": raw.encoding,
+                "n_chars": len(cleaned.text),
+                "n_words": cleaned.n_words,
+                "removed_lines": [
+                    {"line": r.line, "rule": r.rule, "text": r.text} for r in cleaned.removed_lines
+                ],
+            }
+        )
+    return make_frame("documents", rows), problems
+
+
+def build_organisation_tables(documents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``organisation_mentions`` and ``organisations``: find per document, resolve across all."""
+    mentions_by_doc = {
+        d.doc_id: find_organisation_mentions(d.text) for d in documents.itertuples(index=False)
+    }
+    organisations, id_of = resolve_organisations(mentions_by_doc)
+    mention_rows = [
+        {
+            "mention_id": mention_id(doc_id, m.start),
+            "doc_id": doc_id,
+            "org_id": id_of[m.key],
+            "text": m.text,
+            "start": m.start,
+            "end": m.end,
+            "method": m.method,
+        }
+        for doc_id, mentions in mentions_by_doc.items()
+        for m in mentions
+    ]
+    org_rows = [vars(o) for o in organisations]
+    return make_frame("organisation_mentions", mention_rows), make_frame("organisations", org_rows)
+
+
+def build_monetary_figures(documents: pd.DataFrame) -> pd.DataFrame:
+    rows = [
+        {
+            "figure_id": figure_id(d.doc_id, f.start),
+            "doc_id": d.doc_id,
+            "text": f.text,
+            "start": f.start,
+            "end": f.end,
+            "amount": f.amount,
+            "low": f.low,
+            "high": f.high,
+            "currency": f.currency,
+            "qualifier": f.qualifier,
+            "multiplier": f.multiplier,
+            "per": f.per,
+        }
+        for d in documents.itertuples(index=False)
+        for f in find_monetary_figures(d.text)
+    ]
+    return make_frame("monetary_figures", rows)
+
+
+def figures_of(monetary_figures: pd.DataFrame, doc_id: str) -> list[MoneyFigure]:
+    """The rows of one document's figures, back as :class:`MoneyFigure` values."""
+    rows = monetary_figures[monetary_figures["doc_id"] == doc_id]
+    return [
+        MoneyFigure(
+            start=int(r.start),
+            end=int(r.end),
+            text=r.text,
+            amount=None if pd.isna(r.amount) else float(r.amount),
+            low=None if pd.isna(r.low) else float(r.low),
+            high=None if pd.isna(r.high) else float(r.high),
+            currency=None if pd.isna(r.currency) else r.currency,
+            qualifier=r.qualifier,
+            multiplier=None if pd.isna(r.multiplier) else r.multiplier,
+            per=None if pd.isna(r.per) else r.per,
+        )
+        for r in rows.itertuples(index=False)
+    ]
+
+
+def build_agreements(documents: pd.DataFrame, monetary_figures: pd.DataFrame) -> pd.DataFrame:
+    found = {
+        d.doc_id: find_agreements(d.text, figures_of(monetary_figures, d.doc_id))
+        for d in documents.itertuples(index=False)
+    }
+    rows = [
+        {
+            "agreement_id": agreement_id(doc_id, a.start),
+            "doc_id": doc_id,
+            "text": a.text,
+            "start": a.start,
+            "end": a.end,
+            "mentions": [{"start": s, "end": e} for s, e in a.mentions],
+            "kind": a.kind,
+            "parties": a.parties,
+            "topic": a.topic,
+            "amount": a.amount,
+            "currency": a.currency,
+            "figure_id": figure_id(doc_id, a.figure_start) if a.figure_start is not None else None,
+            "status": a.status,
+            "year": a.year,
+            "cluster_id": a.cluster_key,
+        }
+        for doc_id, agreements in assign_clusters(found).items()
+        for a in agreements
+    ]
+    return make_frame("agreements", rows)

@@ -1,0 +1,280 @@
+"""Find monetary figures: amount in currency units, ISO 4217 currency, qualifier, range, rate.
+
+Small parsing steps in the manner of price-parser: :func:`parse_number` turns the written
+number into a float, :func:`find_monetary_figures` finds the figures and keeps each one's
+original text and offsets. Every word list comes from ``schemas/rules/money.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from pipeline.rules import load_rules
+
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+_DASH = r"(?:-|–|—|to)"
+
+
+@dataclass(frozen=True)
+class MoneyFigure:
+    """One mention of an amount of money; ``text`` is the source verbatim."""
+
+    start: int
+    end: int
+    text: str
+    amount: float | None
+    low: float | None
+    high: float | None
+    currency: str | None
+    qualifier: str
+    multiplier: str | None
+    per: str | None
+
+
+@dataclass(frozen=True)
+class MoneyRules:
+    prefix_currencies: dict[str, str]
+    suffix_currencies: dict[str, str]
+    multipliers: dict[str, float]
+    short_multipliers: frozenset[str]
+    need_multiplier: frozenset[str]
+    number_words: dict[str, float]
+    qualifier_before: list[tuple[re.Pattern[str], str]]
+    qualifier_after: list[tuple[re.Pattern[str], str]]
+    yuan_words: re.Pattern[str]
+    yen_words: re.Pattern[str]
+    yen_default: str
+    prefix_pattern: re.Pattern[str]
+    suffix_pattern: re.Pattern[str]
+    missing_pattern: re.Pattern[str]
+    rate_pattern: re.Pattern[str]
+
+
+def _alternation(items: list[str]) -> str:
+    return "|".join(re.escape(i) for i in sorted(items, key=len, reverse=True))
+
+
+def build_money_rules(data: dict[str, Any]) -> MoneyRules:
+    multipliers = {k.lower(): float(v) for k, v in data["multipliers"].items()}
+    short = frozenset(data["short_multipliers"])
+    long_mult = _alternation([m for m in multipliers if m not in short])
+    short_mult = _alternation(sorted(short))
+    number_words = {k.lower(): float(v) for k, v in data["number_words"].items()}
+    words = _alternation(list(number_words))
+    number = rf"(?:{_DIGITS}|(?i:{words})(?:-(?i:{words}))?)"
+    prefixes = data["prefix_currencies"]
+    symbol_prefixes = [p for p in prefixes if not p.isalpha() and not p.rstrip(".").isalpha()]
+    code_prefixes = [p for p in prefixes if p not in symbol_prefixes]
+    prefix = rf"(?:{_alternation(symbol_prefixes)}|(?<![\w$])(?:{_alternation(code_prefixes)})(?=[\s\d$]))"
+    multiplier = rf"(?:(?:[ \t]|\n|-)?(?P<mult>(?i:{long_mult}))(?![\w])|[ ]?(?P<smult>(?i:{short_mult}))(?![\w$£€]))"
+    prefix_pattern = re.compile(
+        rf"(?P<cur>{prefix})[ ]?(?P<num>{number})"
+        rf"(?:[ ]?{_DASH}[ ]?(?:{prefix})?[ ]?(?P<num2>{number})(?=[\s\-]?(?i:{long_mult}|{short_mult})|[\s,.;:)]|$))?"
+        rf"{multiplier}?"
+    )
+    suffix_words = data["suffix_currencies"]
+    codes = [w for w in suffix_words if w.isupper()]
+    names = [w for w in suffix_words if not w.isupper()]
+    suffix_pattern = re.compile(
+        rf"(?<![\w.,$£€¥₽₹])(?P<num>{number})(?:[ ]?{_DASH}[ ]?(?P<num2>{number}))?"
+        rf"(?:(?:[ \t\n]|-)(?P<mult>(?i:{long_mult})))?"
+        rf"[ \t\n](?P<cur>(?i:{_alternation(names)})|{_alternation(codes)})(?![\w])"
+    )
+    verbs = _alternation(data["missing_number"]["verbs"])
+    missing_pattern = re.compile(
+        rf"(?i:(?<![\w])(?:{verbs}))[ ](?P<mult>(?i:billion|million|trillion))(?![\w])"
+    )
+    rate_pattern = re.compile(
+        rf"^[ ]?(?P<sep>(?i:per|a|an|each)[ ]|/[ ]?)(?P<unit>(?i:{_alternation(data['rates']['units'])}))(?![\w])"
+    )
+
+    def qualifier_patterns(table: dict[str, list[str]], before: bool) -> list[tuple[re.Pattern[str], str]]:
+        pairs = sorted(((p, q) for q, ps in table.items() for p in ps), key=lambda x: -len(x[0]))
+        if before:
+            return [(re.compile(rf"(?i)(?:^|[^\w]){re.escape(p)}[ ]*$"), q) for p, q in pairs]
+        return [(re.compile(rf"(?i)^[ ]?{re.escape(p)}(?![\w])"), q) for p, q in pairs]
+
+    yen = data["yen_or_yuan"]
+    return MoneyRules(
+        prefix_currencies=prefixes,
+        suffix_currencies={k.lower() if not k.isupper() else k: v for k, v in suffix_words.items()},
+        multipliers=multipliers,
+        short_multipliers=short,
+        need_multiplier=frozenset(w.lower() for w in data["ambiguous_suffix_currencies"]["need_multiplier"]),
+        number_words=number_words,
+        qualifier_before=qualifier_patterns(data["qualifiers"], True),
+        qualifier_after=qualifier_patterns(data["suffix_qualifiers"], False),
+        yuan_words=re.compile(rf"\b(?:{_alternation(yen['yuan_words'])})\b"),
+        yen_words=re.compile(rf"\b(?:{_alternation(yen['yen_words'])})\b"),
+        yen_default=yen["default"],
+        prefix_pattern=prefix_pattern,
+        suffix_pattern=suffix_pattern,
+        missing_pattern=missing_pattern,
+        rate_pattern=rate_pattern,
+    )
+
+
+@cache
+def default_money_rules() -> MoneyRules:
+    return build_money_rules(load_rules("money.toml"))
+
+
+def parse_number(text: str, rules: MoneyRules | None = None) -> float | None:
+    """The value of a written number: digits with thousands separators or number words.
+
+    >>> parse_number("1,234.5")
+    1234.5
+    >>> parse_number("four")
+    4.0
+    >>> parse_number("twenty-five")
+    25.0
+    >>> parse_number("lots") is None
+    True
+    """
+    rules = rules or default_money_rules()
+    cleaned = text.replace(",", "").strip()
+    try:
+        return float(cleaned)
+    except ValueError:
+        pass
+    total = 0.0
+    for part in cleaned.lower().split("-"):
+        if part not in rules.number_words:
+            return None
+        total += rules.number_words[part]
+    return total
+
+
+def parse_multiplier(word: str | None, rules: MoneyRules | None = None) -> float:
+    """Factor of a multiplier word or abbreviation; 1 when there is none.
+
+    >>> parse_multiplier("bn"), parse_multiplier("Trillion"), parse_multiplier(None)
+    (1000000000.0, 1000000000000.0, 1.0)
+    """
+    rules = rules or default_money_rules()
+    return rules.multipliers[word.lower()] if word else 1.0
+
+
+def scale(number: float, factor: float) -> float:
+    """``number * factor`` in decimal arithmetic, so that written amounts stay exact.
+
+    >>> scale(8.2, 1e9), 8.2 * 1e9
+    (8200000000.0, 8199999999.999999)
+    """
+    return float(Decimal(repr(number)) * Decimal(repr(factor)))
+
+
+def find_qualifier(text: str, start: int, end: int, rules: MoneyRules | None = None) -> str:
+    """Qualifier of the figure at text[start:end] from the words just before or after it.
+
+    >>> t = "a combined GDP of more than $4 trillion"
+    >>> find_qualifier(t, t.index("$"), len(t))
+    'more_than'
+    >>> t = "almost $1 billion line of credit"
+    >>> find_qualifier(t, 7, 17)
+    'less_than'
+    """
+    rules = rules or default_money_rules()
+    before = text[max(0, start - 40) : start]
+    for pattern, qualifier in rules.qualifier_before:
+        if pattern.search(before):
+            return qualifier
+    after = text[end : end + 20]
+    for pattern, qualifier in rules.qualifier_after:
+        if pattern.search(after):
+            return qualifier
+    return "exact"
+
+
+def resolve_currency(symbol: str, document: str, rules: MoneyRules) -> str:
+    """ISO code of a currency as written; the ambiguous ``¥`` by what the article is about."""
+    code = rules.prefix_currencies.get(symbol) or rules.suffix_currencies.get(
+        symbol if symbol.isupper() else symbol.lower()
+    )
+    if code is None:
+        raise KeyError(symbol)
+    if code != "¥":
+        return code
+    yuan = len(rules.yuan_words.findall(document))
+    yen = len(rules.yen_words.findall(document))
+    if yuan == yen:
+        return rules.yen_default
+    return "CNY" if yuan > yen else "JPY"
+
+
+def _normalise_symbol(symbol: str) -> str:
+    return re.sub(r"\s+", " ", symbol)
+
+
+def find_monetary_figures(text: str, rules: MoneyRules | None = None) -> list[MoneyFigure]:
+    """Every monetary figure in a cleaned article, in text order.
+
+    >>> [(f.text, f.amount, f.currency, f.qualifier) for f in find_monetary_figures(
+    ...     "GDP of more than $4 trillion; 8.2 billion euros; USD four billion; 38 billion cubic metres")]
+    [('$4 trillion', 4000000000000.0, 'USD', 'more_than'), ('8.2 billion euros', 8200000000.0, 'EUR', 'exact'), ('USD four billion', 4000000000.0, 'USD', 'exact')]
+    """
+    rules = rules or default_money_rules()
+    figures: list[MoneyFigure] = []
+    taken: list[tuple[int, int]] = []
+
+    def overlaps(s: int, e: int) -> bool:
+        return any(s < te and ts < e for ts, te in taken)
+
+    for pattern in (rules.prefix_pattern, rules.suffix_pattern):
+        for match in pattern.finditer(text):
+            figure = _figure_from_match(text, match, rules)
+            if figure is None or overlaps(figure.start, figure.end):
+                continue
+            figures.append(figure)
+            taken.append((figure.start, figure.end))
+    for match in rules.missing_pattern.finditer(text):
+        start, end = match.span("mult")
+        if overlaps(start, end):
+            continue
+        figures.append(
+            MoneyFigure(start, end, text[start:end], None, None, None, None, "unknown", match.group("mult"), None)
+        )
+        taken.append((start, end))
+    return sorted(figures, key=lambda f: f.start)
+
+
+def _figure_from_match(text: str, match: re.Match[str], rules: MoneyRules) -> MoneyFigure | None:
+    number = parse_number(match.group("num"), rules)
+    if number is None:
+        return None
+    groups = match.groupdict()
+    mult_word = groups.get("mult") or groups.get("smult")
+    is_word_number = not re.match(r"[\d.]", match.group("num"))
+    if is_word_number and match.group("num").lower() in ("a", "an") and not mult_word:
+        return None  # "a dollar-denominated bond" is not one dollar
+    if not mult_word and match.group("cur").lower() in rules.need_multiplier:
+        return None  # "in 2020 won the vote"
+    factor = parse_multiplier(mult_word, rules)
+    second = parse_number(groups["num2"], rules) if groups.get("num2") else None
+    low = scale(number, factor)
+    high = scale(second, factor) if second is not None else low
+    if second is not None and high < low:
+        return None  # "$5-2" is not a range
+    currency = resolve_currency(_normalise_symbol(match.group("cur")), text, rules)
+    start, end = match.start(), match.end()
+    per = None
+    rate = rules.rate_pattern.match(text[end : end + 60])
+    if rate:
+        per = "per " + rate.group("unit")
+        end += rate.end()
+    return MoneyFigure(
+        start=start,
+        end=end,
+        text=text[start:end],
+        amount=(low + high) / 2,
+        low=low,
+        high=high,
+        currency=currency,
+        qualifier=find_qualifier(text, start, end, rules),
+        multiplier=mult_word,
+        per=per,
+    )
