@@ -22,7 +22,9 @@ RAW_COLUMNS = ["source_file", "doc_id", "size_bytes", "sha256", "encoding", "sta
 
 
 def mention_id(doc_id: str, start: int) -> str:
-    """>>> mention_id("d1", 42)
+    """Stable id of a mention: its document and start offset.
+
+    >>> mention_id("d1", 42)
     'd1:m42'
     """
     return f"{doc_id}:m{start}"

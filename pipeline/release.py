@@ -191,7 +191,12 @@ def publish_release(
     staging.mkdir()
     try:
         for name in TABLE_NAMES:
-            write_table(name, tables[name], staging / f"{name}.parquet")
+            try:
+                write_table(name, tables[name], staging / f"{name}.parquet")
+            except (ValueError, TypeError, KeyError) as error:  # pyarrow's type and null errors
+                raise ReleaseBlocked(
+                    f"{name} does not fit schemas/tables/{name}.schema.json: {error}"
+                ) from error
         staged = {name: read_table(staging / f"{name}.parquet") for name in TABLE_NAMES}
         results = validate_tables(staged)
         blocking = [r for r in results.values() if not r.success]

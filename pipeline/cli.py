@@ -1,0 +1,58 @@
+"""Command line: ``python -m pipeline release|suites``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _release(args: argparse.Namespace) -> int:
+    from pipeline.defs.run import RunFailed, run_release
+
+    try:
+        path = run_release(Path(args.raw_dir), Path(args.output_dir))
+    except RunFailed as error:
+        print(f"pipeline release: {error}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+def _suites(args: argparse.Namespace) -> int:
+    from pipeline.schemas import TABLE_NAMES, load_table_schema
+    from pipeline.suites import derive_suite, render_suite, suite_path, write_suites
+
+    if args.write:
+        for name in write_suites():
+            print(f"wrote {suite_path(name)}")
+        return 0
+    stale = [
+        name
+        for name in TABLE_NAMES
+        if not suite_path(name).exists()
+        or suite_path(name).read_text(encoding="utf-8") != render_suite(derive_suite(load_table_schema(name)))
+    ]
+    for name in stale:
+        print(f"{suite_path(name)} differs from what schemas/tables/{name}.schema.json derives", file=sys.stderr)
+    return 1 if stale else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    release = sub.add_parser(
+        "release",
+        help="materialise every asset on a folder of articles and publish a release; "
+        "prints the release folder as the last line",
+    )
+    release.add_argument("--raw-dir", default="raw", help="folder of raw article files (default: raw)")
+    release.add_argument("--output-dir", default="outputs", help="folder for tables and releases (default: outputs)")
+    release.set_defaults(func=_release)
+    suites = sub.add_parser("suites", help="check (or --write) the stored expectation suites against the schemas")
+    suites.add_argument("--write", action="store_true", help="regenerate schemas/suites/ from schemas/tables/")
+    suites.set_defaults(func=_suites)
+    args = parser.parse_args(argv)
+    return args.func(args)

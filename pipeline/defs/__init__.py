@@ -1,0 +1,43 @@
+"""Dagster definitions: the only part of the package that imports dagster.
+
+``dagster dev`` and ``dagster definitions validate`` load ``defs`` from here (see
+``[tool.dagster]`` in pyproject.toml); ``build_definitions`` makes the same definitions for
+other folders (``python -m pipeline release --raw-dir DIR --output-dir DIR``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipeline.defs.assets import agreements, documents, monetary_figures, organisation_tables, raw_articles
+from pipeline.defs.checks import SUITE_CHECKS
+from pipeline.defs.release import release
+from pipeline.defs.resources import ParquetIOManager, PipelineSettings, default_output_dir, default_raw_dir
+
+ASSETS = [raw_articles, documents, organisation_tables, monetary_figures, agreements, release]
+RELEASE_JOB = "publish_release_job"
+
+
+def build_definitions(raw_dir: str | None = None, output_dir: str | None = None) -> dg.Definitions:
+    raw_dir = raw_dir or default_raw_dir()
+    output_dir = output_dir or default_output_dir()
+    return dg.Definitions(
+        assets=ASSETS,
+        asset_checks=SUITE_CHECKS,
+        jobs=[
+            dg.define_asset_job(
+                RELEASE_JOB,
+                selection=dg.AssetSelection.all(),
+                description="Materialise every asset from raw/ and publish a release.",
+            )
+        ],
+        resources={
+            "settings": PipelineSettings(raw_dir=raw_dir, output_dir=output_dir),
+            "parquet_io_manager": ParquetIOManager(base_dir=str(Path(output_dir) / "tables")),
+        },
+    )
+
+
+defs = build_definitions()

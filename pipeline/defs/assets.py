@@ -1,0 +1,113 @@
+"""Table assets: load inputs, call the pure build function, return the table and metadata."""
+
+
+import hashlib
+from collections.abc import Iterator
+
+import dagster as dg
+import pandas as pd
+
+from pipeline import __version__
+from pipeline.build import (
+    build_agreements,
+    build_documents,
+    build_monetary_figures,
+    build_organisation_tables,
+    build_raw_articles,
+)
+from pipeline.defs.metadata import table_metadata
+from pipeline.defs.resources import PipelineSettings
+from pipeline.paths import RULES_DIR
+
+IO = "parquet_io_manager"
+
+
+def code_version(*rule_files: str) -> str:
+    """Package version plus a digest of the rule files an asset depends on, so that a
+    change of patterns or word lists marks the asset's code as changed in the UI."""
+    digest = hashlib.sha256()
+    for name in rule_files:
+        digest.update((RULES_DIR / name).read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:12]}" if rule_files else __version__
+
+
+@dg.asset(
+    group_name="sources",
+    io_manager_key=IO,
+    code_version=code_version(),
+    description="Inventory of the raw folder: one row per file with size, sha256, detected "
+    "encoding and decoded text; unreadable files are kept with status 'rejected' and the reason.",
+)
+def raw_articles(context: dg.AssetExecutionContext, settings: PipelineSettings) -> dg.Output[pd.DataFrame]:
+    frame = build_raw_articles(settings.raw_path)
+    rejected = frame[frame["status"] != "ok"]
+    for row in rejected.itertuples(index=False):
+        context.log.warning(f"rejected source {row.source_file}: {row.problem}")
+    return dg.Output(
+        frame,
+        metadata=table_metadata("raw_articles", frame)
+        | {
+            "raw_dir": dg.MetadataValue.path(str(settings.raw_path)),
+            "rejected": len(rejected),
+            "rejected_files": dg.MetadataValue.json(rejected[["source_file", "problem"]].to_dict("records")),
+        },
+    )
+
+
+@dg.asset(
+    group_name="documents",
+    io_manager_key=IO,
+    code_version=code_version("cleaning.toml"),
+    description="Cleaned article text (title as first line, page furniture removed); "
+    "every offset in the other tables indexes documents.text.",
+)
+def documents(context: dg.AssetExecutionContext, raw_articles: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    frame, problems = build_documents(raw_articles)
+    for p in problems:
+        context.log.warning(f"rejected source {p['source_file']}: {p['problem']}")
+    removed = int(frame["removed_lines"].map(len).sum()) if len(frame) else 0
+    return dg.Output(frame, metadata=table_metadata("documents", frame) | {"removed_lines": removed})
+
+
+@dg.multi_asset(
+    group_name="extraction",
+    outs={
+        "organisation_mentions": dg.AssetOut(
+            io_manager_key=IO,
+            code_version=code_version("organisations.json", "organisation_patterns.toml"),
+            description="Every place an article names an organisation, resolved to its canonical organisation.",
+        ),
+        "organisations": dg.AssetOut(
+            io_manager_key=IO,
+            code_version=code_version("organisations.json", "organisation_patterns.toml"),
+            description="Canonical organisations with aliases, type, country and mention counts.",
+        ),
+    },
+)
+def organisation_tables(documents: pd.DataFrame) -> Iterator[dg.Output[pd.DataFrame]]:
+    mentions, organisations = build_organisation_tables(documents)
+    yield dg.Output(mentions, output_name="organisation_mentions", metadata=table_metadata("organisation_mentions", mentions))
+    yield dg.Output(organisations, output_name="organisations", metadata=table_metadata("organisations", organisations))
+
+
+@dg.asset(
+    group_name="extraction",
+    io_manager_key=IO,
+    code_version=code_version("money.toml"),
+    description="Monetary figures: amount in currency units, ISO 4217 currency, qualifier, range and rate.",
+)
+def monetary_figures(documents: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    frame = build_monetary_figures(documents)
+    return dg.Output(frame, metadata=table_metadata("monetary_figures", frame))
+
+
+@dg.asset(
+    group_name="extraction",
+    io_manager_key=IO,
+    code_version=code_version("agreements.toml", "countries.toml"),
+    description="Agreements, one row per distinct agreement per article, with every mention, "
+    "kind, parties, topic, value, status, year and a cross-article cluster.",
+)
+def agreements(documents: pd.DataFrame, monetary_figures: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    frame = build_agreements(documents, monetary_figures)
+    return dg.Output(frame, metadata=table_metadata("agreements", frame))

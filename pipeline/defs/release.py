@@ -1,0 +1,52 @@
+"""The release asset: publish the validated tables as a new, never-modified version."""
+
+
+import dagster as dg
+import pandas as pd
+
+from pipeline import __version__
+from pipeline.defs.resources import PipelineSettings
+from pipeline.release import publish_release
+
+
+@dg.asset(
+    group_name="release",
+    code_version=__version__,
+    deps=["organisation_mentions"],
+    description="Publishes outputs/releases/<version>/ (Parquet tables, datapackage.json, "
+    "DATA_DICTIONARY.md, validation report, manifest.json, SHA256SUMS) and marks it latest "
+    "in versions.json. Runs only when every blocking table check passed.",
+)
+def release(
+    context: dg.AssetExecutionContext,
+    settings: PipelineSettings,
+    raw_articles: pd.DataFrame,
+    documents: pd.DataFrame,
+    organisations: pd.DataFrame,
+    organisation_mentions: pd.DataFrame,
+    monetary_figures: pd.DataFrame,
+    agreements: pd.DataFrame,
+) -> dg.MaterializeResult:
+    sources = raw_articles.drop(columns=["text"]).astype(object).where(raw_articles.drop(columns=["text"]).notna(), None)
+    published = publish_release(
+        {
+            "documents": documents,
+            "organisations": organisations,
+            "organisation_mentions": organisation_mentions,
+            "monetary_figures": monetary_figures,
+            "agreements": agreements,
+        },
+        sources.to_dict("records"),
+        settings.output_path,
+    )
+    for warning in published.warnings:
+        context.log.warning(warning)
+    return dg.MaterializeResult(
+        metadata={
+            "version": published.version,
+            "path": dg.MetadataValue.path(str(published.path)),
+            "row_counts": dg.MetadataValue.json(published.row_counts),
+            "warnings": len(published.warnings),
+            "data_dictionary": dg.MetadataValue.path(str(published.path / "DATA_DICTIONARY.md")),
+        }
+    )

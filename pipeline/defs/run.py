@@ -1,0 +1,48 @@
+"""Run the release job in-process (what ``python -m pipeline release`` does)."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipeline.defs import RELEASE_JOB, build_definitions
+
+
+class RunFailed(RuntimeError):
+    """The job did not publish a release; the message says why."""
+
+
+def instance_for_cli() -> dg.DagsterInstance:
+    """The instance of DAGSTER_HOME when set (runs then show in ``dagster dev``), else an
+    ephemeral one."""
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def run_release(raw_dir: Path, output_dir: Path, instance: dg.DagsterInstance | None = None) -> Path:
+    """Materialise every asset on ``raw_dir`` into ``output_dir``; the published release folder."""
+    if not raw_dir.is_dir():
+        raise RunFailed(f"raw folder {raw_dir} does not exist or is not a folder")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    defs = build_definitions(str(raw_dir.resolve()), str(output_dir.resolve()))
+    job = defs.resolve_job_def(RELEASE_JOB)
+    if instance is None:
+        instance = instance_for_cli()
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    for event in result.asset_materializations_for_node("release"):
+        return Path(event.metadata["path"].value)
+    raise RunFailed(describe_failure(result))
+
+
+def describe_failure(result: dg.ExecuteInProcessResult) -> str:
+    lines = [f"run {result.run_id} published no release."]
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            failures = evaluation.metadata.get("failures")
+            text = failures.value if failures is not None else ""
+            lines.append(f"check {evaluation.check_name} failed ({evaluation.severity.value}):\n{text}")
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            lines.append(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}")
+    return "\n".join(lines)

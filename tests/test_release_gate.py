@@ -1,0 +1,78 @@
+"""A release whose blocking checks fail publishes nothing and leaves the latest as it was."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.build import (
+    build_agreements,
+    build_documents,
+    build_monetary_figures,
+    build_organisation_tables,
+    build_raw_articles,
+)
+from pipeline.release import ReleaseBlocked, publish_release
+
+from .conftest import RAW
+
+
+@pytest.fixture(scope="module")
+def built() -> tuple[dict, list]:
+    raw = build_raw_articles(RAW)
+    docs, _ = build_documents(raw)
+    mentions, orgs = build_organisation_tables(docs)
+    figures = build_monetary_figures(docs)
+    tables = {
+        "documents": docs,
+        "organisations": orgs,
+        "organisation_mentions": mentions,
+        "monetary_figures": figures,
+        "agreements": build_agreements(docs, figures),
+    }
+    return tables, raw.drop(columns=["text"]).to_dict("records")
+
+
+def _state(out: Path) -> tuple[str, list[str]]:
+    releases = out / "releases"
+    return (releases / "versions.json").read_text(), sorted(p.name for p in releases.iterdir())
+
+
+@pytest.mark.parametrize(
+    "table,column,value,rule",
+    [
+        ("organisation_mentions", "org_id", "no-such-organisation", "resolves to a row of organisations"),
+        ("monetary_figures", "currency", "XYZ", "allowed values"),
+        ("monetary_figures", "end", 10**9, "inside its document"),
+        ("agreements", "kind", "handshake", "allowed values"),
+        ("documents", "doc_id", None, "documents does not fit schemas/tables/documents.schema.json"),
+    ],
+)
+def test_blocking_failure_publishes_nothing(built, tmp_path, table, column, value, rule):
+    tables, sources = built
+    first = publish_release(tables, sources, tmp_path, now=datetime(2026, 1, 1, tzinfo=UTC))
+    before = _state(tmp_path)
+    broken = dict(tables)
+    broken[table] = tables[table].copy()
+    broken[table].loc[0, column] = value
+    with pytest.raises(ReleaseBlocked) as error:
+        publish_release(broken, sources, tmp_path, now=datetime(2026, 1, 2, tzinfo=UTC))
+    assert rule in str(error.value)
+    assert _state(tmp_path) == before
+    assert json.loads((tmp_path / "releases" / "versions.json").read_text())["latest"] == first.version
+
+
+def test_published_versions_sort_by_time_and_are_read_only(built, tmp_path):
+    tables, sources = built
+    a = publish_release(tables, sources, tmp_path, now=datetime(2026, 1, 1, tzinfo=UTC))
+    b = publish_release(tables, sources, tmp_path, now=datetime(2026, 1, 1, tzinfo=UTC))
+    c = publish_release(tables, sources, tmp_path, now=datetime(2026, 3, 1, tzinfo=UTC))
+    versions = json.loads((tmp_path / "releases" / "versions.json").read_text())
+    assert [v["version"] for v in versions["versions"]] == [a.version, b.version, c.version]
+    assert sorted([a.version, b.version, c.version]) == [a.version, b.version, c.version]
+    assert versions["latest"] == c.version
+    for path in [a.path, *a.path.rglob("*")]:
+        assert path.stat().st_mode & 0o222 == 0, path  # no write bit for anyone
