@@ -57,6 +57,12 @@ def _raw_row(a: RawArticle) -> dict:
     }
 
 
+def source_records(raw_articles: pd.DataFrame) -> list[dict]:
+    """The inventory without the texts, as JSON-ready records (nulls as None) for the manifest."""
+    inventory = raw_articles.drop(columns=["text"]).astype(object)
+    return inventory.where(inventory.notna(), None).to_dict("records")
+
+
 def build_documents(raw_articles: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     """Clean every readable article. Returns the documents table and the articles that
     yielded no text after cleaning (as ``{source_file, problem}``)."""

@@ -14,6 +14,7 @@ from pipeline.build import (
     build_monetary_figures,
     build_organisation_tables,
     build_raw_articles,
+    source_records,
 )
 from pipeline.release import ReleaseBlocked, publish_release
 
@@ -33,7 +34,7 @@ def built() -> tuple[dict, list]:
         "monetary_figures": figures,
         "agreements": build_agreements(docs, figures),
     }
-    return tables, raw.drop(columns=["text"]).to_dict("records")
+    return tables, source_records(raw)
 
 
 def _state(out: Path) -> tuple[str, list[str]]:

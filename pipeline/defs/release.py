@@ -6,6 +6,7 @@ import pandas as pd
 
 from pipeline import __version__
 from pipeline.defs.resources import PipelineSettings
+from pipeline.build import source_records
 from pipeline.release import publish_release
 
 
@@ -27,7 +28,6 @@ def release(
     monetary_figures: pd.DataFrame,
     agreements: pd.DataFrame,
 ) -> dg.MaterializeResult:
-    sources = raw_articles.drop(columns=["text"]).astype(object).where(raw_articles.drop(columns=["text"]).notna(), None)
     published = publish_release(
         {
             "documents": documents,
@@ -36,7 +36,7 @@ def release(
             "monetary_figures": monetary_figures,
             "agreements": agreements,
         },
-        sources.to_dict("records"),
+        source_records(raw_articles),
         settings.output_path,
     )
     for warning in published.warnings:
