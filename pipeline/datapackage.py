@@ -7,10 +7,10 @@ List columns are typed ``any`` in the schemas, with the list's content in the de
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
+from pipeline.checksums import sha256_file
 from pipeline.schemas import TABLE_NAMES, load_table_schema
 
 DATASET_NAME = "news-agreements"
@@ -24,10 +24,6 @@ LICENSES = [
 ]
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def resource_descriptor(name: str, folder: Path) -> dict[str, Any]:
     schema = load_table_schema(name)
     table_schema = {k: v for k, v in schema.descriptor.items() if k not in ("name", "title", "description")}
@@ -38,7 +34,7 @@ def resource_descriptor(name: str, folder: Path) -> dict[str, Any]:
         "mediatype": "application/vnd.apache.parquet",
         "title": schema.title,
         "description": schema.description,
-        "hash": f"sha256:{_sha256(folder / f'{name}.parquet')}",
+        "hash": f"sha256:{sha256_file(folder / f'{name}.parquet')}",
         "schema": table_schema,
     }
 

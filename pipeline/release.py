@@ -17,7 +17,6 @@ moved into ``releases/`` and ``versions.json`` is left as it was.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import os
@@ -31,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import __version__
+from pipeline.checksums import sha256_file
 from pipeline.datapackage import build_datapackage, check_datapackage
 from pipeline.dictionary import render_dictionary
 from pipeline.paths import PROJECT_ROOT
@@ -63,14 +63,6 @@ def new_version_id(now: datetime, releases_dir: Path) -> str:
         n += 1
         version = f"{base}.{n}"
     return version
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def git_commit() -> dict[str, Any]:

@@ -24,8 +24,8 @@ def test_every_field_has_a_description_and_an_example(name):
     for field in load_table_schema(name).fields:
         assert len(field.description) > 15, field.name
         assert field.example is not None or not field.required, field.name
-        raw = json.loads(load_table_schema(name).path.read_text())
-        assert all("example" in f for f in raw["fields"]), name
+    raw = json.loads(load_table_schema(name).path.read_text())
+    assert all("example" in f for f in raw["fields"]), name
 
 
 @pytest.mark.parametrize("name", TABLE_NAMES)
