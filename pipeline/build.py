@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.cleaning import clean_text
-from pipeline.extract.agreements import assign_clusters, find_agreements
+from pipeline.extract.agreements import PartyMention, assign_clusters, find_agreements
 from pipeline.extract.money import MoneyFigure, find_monetary_figures
 from pipeline.extract.organisations import find_organisation_mentions, resolve_organisations
 from pipeline.sources import RawArticle, list_article_files, read_articles
@@ -155,9 +155,31 @@ def figures_of(monetary_figures: pd.DataFrame, doc_id: str) -> list[MoneyFigure]
     ]
 
 
-def build_agreements(documents: pd.DataFrame, monetary_figures: pd.DataFrame) -> pd.DataFrame:
+def party_mentions_of(
+    organisation_mentions: pd.DataFrame, organisations: pd.DataFrame, doc_id: str
+) -> list[PartyMention]:
+    """One document's organisation mentions with their canonical names, as possible parties."""
+    names = organisations.set_index("org_id")[["name", "type"]]
+    rows = organisation_mentions[organisation_mentions["doc_id"] == doc_id]
+    return [
+        PartyMention(int(r.start), int(r.end), names.at[r.org_id, "name"], names.at[r.org_id, "type"])
+        for r in rows.itertuples(index=False)
+    ]
+
+
+def build_agreements(
+    documents: pd.DataFrame,
+    monetary_figures: pd.DataFrame,
+    organisation_mentions: pd.DataFrame,
+    organisations: pd.DataFrame,
+) -> pd.DataFrame:
+    """``agreements``: found per document with its figures and organisations, then clustered."""
     found = {
-        d.doc_id: find_agreements(d.text, figures_of(monetary_figures, d.doc_id))
+        d.doc_id: find_agreements(
+            d.text,
+            figures_of(monetary_figures, d.doc_id),
+            organisations=party_mentions_of(organisation_mentions, organisations, d.doc_id),
+        )
         for d in documents.itertuples(index=False)
     }
     rows = [
@@ -182,3 +204,20 @@ def build_agreements(documents: pd.DataFrame, monetary_figures: pd.DataFrame) ->
         for a in agreements
     ]
     return make_frame("agreements", rows)
+
+
+def build_tables(raw_dir: Path) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """Every published table built from a folder of raw articles, without Dagster, and the
+    source records for the manifest (what the assets compute, in one call)."""
+    raw = build_raw_articles(raw_dir)
+    documents, _ = build_documents(raw)
+    mentions, organisations = build_organisation_tables(documents)
+    figures = build_monetary_figures(documents)
+    tables = {
+        "documents": documents,
+        "organisations": organisations,
+        "organisation_mentions": mentions,
+        "monetary_figures": figures,
+        "agreements": build_agreements(documents, figures, mentions, organisations),
+    }
+    return tables, source_records(raw)

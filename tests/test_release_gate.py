@@ -32,7 +32,7 @@ def built() -> tuple[dict, list]:
         "organisations": orgs,
         "organisation_mentions": mentions,
         "monetary_figures": figures,
-        "agreements": build_agreements(docs, figures),
+        "agreements": build_agreements(docs, figures, mentions, orgs),
     }
     return tables, source_records(raw)
 

@@ -104,10 +104,15 @@ def monetary_figures(documents: pd.DataFrame) -> dg.Output[pd.DataFrame]:
 @dg.asset(
     group_name="extraction",
     io_manager_key=IO,
-    code_version=code_version("agreements.toml", "countries.toml"),
+    code_version=code_version("agreements.toml", "countries.toml", "organisations.json"),
     description="Agreements, one row per distinct agreement per article, with every mention, "
     "kind, parties, topic, value, status, year and a cross-article cluster.",
 )
-def agreements(documents: pd.DataFrame, monetary_figures: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    frame = build_agreements(documents, monetary_figures)
+def agreements(
+    documents: pd.DataFrame,
+    monetary_figures: pd.DataFrame,
+    organisation_mentions: pd.DataFrame,
+    organisations: pd.DataFrame,
+) -> dg.Output[pd.DataFrame]:
+    frame = build_agreements(documents, monetary_figures, organisation_mentions, organisations)
     return dg.Output(frame, metadata=table_metadata("agreements", frame))

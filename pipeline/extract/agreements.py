@@ -1,8 +1,19 @@
 """Find agreements: one record per distinct agreement per article, with every mention.
 
-A pure function of the cleaned text, the article's monetary figures and the rules in
-``schemas/rules/agreements.toml`` and ``countries.toml``. Clustering across articles
-(:func:`assign_clusters`) is a separate step over all records.
+A pure function of the cleaned text, the article's monetary figures and organisation
+mentions, and the rules in ``schemas/rules/agreements.toml`` and ``countries.toml``.
+Clustering across articles (:func:`assign_clusters`) is a separate step over all records.
+
+Steps, each a small function:
+
+1. :func:`find_triggers` finds the words that name an agreement (nouns such as "deal", verbs
+   such as "agreed to"); two trigger nouns in a row are one ("memorandum agreement").
+2. The phrase grows left over modifiers ("$400 billion energy deal", "energy and space
+   deals") and right over one complement ("agreement on a $2 billion ... fund").
+3. A phrase that refers back ("the deal", "the extensive joint statement") becomes a
+   mention of the agreement it names; others become new agreements.
+4. The members of a package ("32 agreements including X, Y") become agreements too.
+5. Parties, topic, status, year and value are read from the phrase and its sentence.
 """
 
 from __future__ import annotations
@@ -14,12 +25,28 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
+import pycountry
+
 from pipeline.extract.money import MoneyFigure
 from pipeline.rules import load_rules
-from pipeline.text import sentence_spans, slugify
+from pipeline.text import is_title_case_line, line_bounds, sentence_spans, slugify
 
-_WORD = re.compile(r"[\w$£€¥₽₹][\w$£€¥₽₹.,%’'-]*[\w%]|[\w$£€¥₽₹]")
+_WORD = re.compile(r"[\w$£€¥₽₹][\w$£€¥₽₹.,%’'+-]*[\w%+]|[\w$£€¥₽₹]")
 _YEAR = re.compile(r"(?<![\w$£€.,-])(1[89]\d\d|20\d\d)(?![\w.,%-]\d)")
+_QUOTES = "\"“”‘’'"
+_PACKAGE = re.compile(
+    r"(?i)^\d[\d,]*\s+(?:\w+\s+){0,3}(?:agreements|deals|contracts|treaties|documents|accords|memoranda)\b"
+)
+
+
+@dataclass(frozen=True)
+class PartyMention:
+    """An organisation named in the article, by its canonical name, that may be a party."""
+
+    start: int
+    end: int
+    name: str
+    type: str
 
 
 @dataclass
@@ -42,46 +69,111 @@ class Agreement:
 
 
 @dataclass(frozen=True)
+class Trigger:
+    start: int
+    end: int
+    kind: str
+    is_verb: bool
+    needs_parties: bool  # "statement": an agreement only when its modifiers name parties
+
+
+@dataclass(frozen=True)
 class AgreementRules:
     trigger: re.Pattern[str]
     nouns: dict[str, str]
+    party_nouns: dict[str, str]
     verbs: dict[str, str]
+    kind_priority: tuple[str, ...]
     max_left_words: int
     max_clause_words: int
     complement_words: frozenset[str]
     left_stop: frozenset[str]
     anaphora: frozenset[str]
+    clause_stop: frozenset[str]
+    trailing_words: frozenset[str]
+    package_members: re.Pattern[str]
+    package_member_kind: str
     not_agreement: re.Pattern[str]
     topics: list[tuple[str, re.Pattern[str]]]
+    kind_topics: dict[str, str]
+    broad_kinds: frozenset[str]
     status: list[tuple[str, re.Pattern[str]]]
     country_pattern: re.Pattern[str]
-    country_of_form: dict[str, str]
+    countries_of_form: dict[str, tuple[str, ...]]
+    not_party_before: re.Pattern[str]
+    not_party_after: re.Pattern[str]
+    governed_by: re.Pattern[str]
+    non_party_org_types: frozenset[str]
 
 
-def _words_pattern(words: Sequence[str]) -> re.Pattern[str]:
+def _words_pattern(words: Sequence[str], plurals: bool = False) -> re.Pattern[str]:
     alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?i)(?<![\w-])(?:{alternation})(?![\w])")
+    plural = "(?:s|es)?" if plurals else ""
+    return re.compile(rf"(?i)(?<![\w-])(?:{alternation}){plural}(?![\w])")
+
+
+def country_forms(countries: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Every form that names a country or a group of countries -> the countries it names.
+
+    >>> forms = country_forms(load_rules("countries.toml"))
+    >>> forms["Beijing"], forms["Kenya"], len(forms["P5"])
+    (('China',), ('Kenya',), 5)
+    """
+    forms: dict[str, tuple[str, ...]] = {}
+    for name, fs in countries["countries"].items():
+        for form in fs:
+            forms[form] = tuple(dict.fromkeys(forms.get(form, ()) + (name,)))
+    listed = set(countries["countries"])
+    for country in pycountry.countries:
+        name = getattr(country, "common_name", None) or country.name
+        if name not in listed and "," not in name and "(" not in name and name not in forms:
+            forms[name] = (name,)
+    for form, members in countries.get("groups", {}).items():
+        forms[form] = tuple(members)
+    return forms
 
 
 def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> AgreementRules:
-    nouns, verbs = data["nouns"], data["verbs"]
-    alternation = "|".join(re.escape(w) for w in sorted([*nouns, *verbs], key=len, reverse=True))
-    forms = {form: name for name, fs in countries["countries"].items() for form in fs}
+    nouns, verbs, party_nouns = data["nouns"], data["verbs"], data.get("party_nouns", {})
+    words = sorted([*nouns, *verbs, *party_nouns], key=len, reverse=True)
+    alternation = "|".join(re.escape(w) for w in words)
+    forms = country_forms(countries)
     form_alt = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    not_party = countries.get("not_a_party", {})
+    before = "|".join(re.escape(w) for w in not_party.get("before", [])) or "(?!)"
+    after = "|".join(re.escape(w) for w in not_party.get("after", [])) or "(?!)"
+    phrase = data["phrase"]
     return AgreementRules(
         trigger=re.compile(rf"(?i)(?<![\w-])(?:{alternation})(?![\w])"),
         nouns={k.lower(): v for k, v in nouns.items()},
+        party_nouns={k.lower(): v for k, v in party_nouns.items()},
         verbs={k.lower(): v for k, v in verbs.items()},
-        max_left_words=int(data["phrase"]["max_left_words"]),
-        max_clause_words=int(data["phrase"]["max_clause_words"]),
-        complement_words=frozenset(data["phrase"]["complement_words"]),
-        left_stop=frozenset(data["phrase"]["left_stop"]),
-        anaphora=frozenset(data["phrase"]["anaphora"]),
-        not_agreement=_words_pattern(data["phrase"]["not_agreement"]),
-        topics=[(t, _words_pattern(ws)) for t, ws in data["topics"].items()],
+        kind_priority=tuple(data.get("kind_priority", [])),
+        max_left_words=int(phrase["max_left_words"]),
+        max_clause_words=int(phrase["max_clause_words"]),
+        complement_words=frozenset(phrase["complement_words"]),
+        left_stop=frozenset(phrase["left_stop"]),
+        anaphora=frozenset(phrase["anaphora"]),
+        clause_stop=frozenset(w.lower() for w in phrase.get("clause_stop", [])),
+        trailing_words=frozenset(phrase.get("trailing_words", [])),
+        package_members=re.compile(
+            r"(?i)\s*(?:,\s*)?(?:" + "|".join(re.escape(w) for w in phrase["package_members"]) + r")\b\s*:?\s*"
+        ),
+        package_member_kind=phrase.get("package_member_kind", "agreement"),
+        not_agreement=_words_pattern(phrase["not_agreement"]),
+        topics=[(t, _words_pattern(ws, plurals=True)) for t, ws in data["topics"].items()],
+        kind_topics=dict(data.get("kind_topics", {})),
+        broad_kinds=frozenset(data.get("broad_kinds", {}).get("kinds", [])),
         status=[(s, _words_pattern(ws)) for s, ws in data["status"].items()],
         country_pattern=re.compile(rf"(?<![\w-])(?:{form_alt})(?![\w])"),
-        country_of_form=forms,
+        countries_of_form=forms,
+        not_party_before=re.compile(rf"(?:{before})\s+$"),
+        not_party_after=re.compile(rf"^\s+(?:{after})\b"),
+        governed_by=re.compile(
+            r"(?i)(?<![\w-])(?:" + "|".join(re.escape(w) for w in data["parties"]["not_after"])
+            + r")\s+(?:the\s+)?(?:[\w-]+['’]s\s+)?$"
+        ),
+        non_party_org_types=frozenset(data["parties"]["not_types"]),
     )
 
 
@@ -90,39 +182,111 @@ def default_agreement_rules() -> AgreementRules:
     return build_agreement_rules(load_rules("agreements.toml"), load_rules("countries.toml"))
 
 
-def find_countries(text: str, rules: AgreementRules | None = None) -> list[str]:
-    """Countries named in a passage, in order of first appearance, by common English name.
-
-    >>> find_countries("Moscow and Beijing agreed; the Chinese side and Russia signed.")
-    ['Russia', 'China']
-    """
+def find_country_spans(
+    text: str, lo: int = 0, hi: int | None = None, rules: AgreementRules | None = None
+) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Places in text[lo:hi] that name a country as a possible party, with the countries named.
+    Place names ("Sea of Japan", "South China Sea") and currencies ("US dollars") do not count."""
     rules = rules or default_agreement_rules()
-    found: list[str] = []
-    for match in rules.country_pattern.finditer(text):
-        name = rules.country_of_form[match.group(0)]
-        if name not in found:
-            found.append(name)
+    hi = len(text) if hi is None else hi
+    found = []
+    for match in rules.country_pattern.finditer(text, lo, hi):
+        if rules.not_party_before.search(text[max(0, match.start() - 20) : match.start()]):
+            continue
+        if rules.not_party_after.match(text[match.end() : match.end() + 20]):
+            continue
+        found.append((match.start(), match.end(), rules.countries_of_form[match.group(0)]))
     return found
 
 
+def find_countries(text: str, rules: AgreementRules | None = None) -> list[str]:
+    """Countries named in a passage as possible parties, in order of first appearance.
+
+    >>> find_countries("Moscow and Beijing agreed; the Chinese side and Russia signed.")
+    ['Russia', 'China']
+    >>> find_countries("Russia and China held drills in the Sea of Japan and the South China Sea.")
+    ['Russia', 'China']
+    """
+    rules = rules or default_agreement_rules()
+    return list(dict.fromkeys(n for _, _, names in find_country_spans(text, rules=rules) for n in names))
+
+
+def find_triggers(text: str, rules: AgreementRules | None = None) -> list[Trigger]:
+    """Words that name an agreement, in text order; adjacent trigger nouns are joined.
+
+    >>> [(text[t.start:t.end], t.kind) for text in ["They signed a memorandum agreement."]
+    ...  for t in find_triggers(text)]
+    [('memorandum agreement', 'memorandum')]
+    """
+    rules = rules or default_agreement_rules()
+    triggers: list[Trigger] = []
+    for match in rules.trigger.finditer(text):
+        word = match.group(0).lower()
+        window = text[max(0, match.start() - 25) : min(len(text), match.end() + 25)]
+        if rules.not_agreement.search(window) and _not_agreement_here(text, match, rules):
+            continue
+        if word in rules.verbs:
+            trigger = Trigger(match.start(), match.end(), rules.verbs[word], True, False)
+        elif word in rules.nouns:
+            trigger = Trigger(match.start(), match.end(), rules.nouns[word], False, False)
+        else:
+            trigger = Trigger(match.start(), match.end(), rules.party_nouns[word], False, True)
+        previous = triggers[-1] if triggers else None
+        if (
+            previous
+            and not previous.is_verb
+            and not trigger.is_verb
+            and text[previous.end : trigger.start].strip(" -") == ""
+            and "\n" not in text[previous.end : trigger.start]
+        ):
+            triggers[-1] = Trigger(
+                previous.start, trigger.end, _stronger_kind(previous.kind, trigger.kind, rules),
+                False, previous.needs_parties and trigger.needs_parties,
+            )
+            continue
+        triggers.append(trigger)
+    return triggers
+
+
+def _stronger_kind(a: str, b: str, rules: AgreementRules) -> str:
+    order = {k: i for i, k in enumerate(rules.kind_priority)}
+    return min((a, b), key=lambda k: order.get(k, len(order)))
+
+
+def _is_topic_word(word: str, rules: AgreementRules) -> bool:
+    return any(p.fullmatch(word) for _, p in rules.topics)
+
+
 def _grow_left(text: str, start: int, floor: int, rules: AgreementRules) -> int:
-    """Extend a phrase start over the modifiers before it ("$400 billion energy deal")."""
+    """Extend a phrase start over the modifiers before it ("$400 billion energy deal",
+    "energy and space deals", "the “P5” statement")."""
     words = list(_WORD.finditer(text, floor, start))
-    taken = 0
-    for w in reversed(words):
-        gap = text[w.end() : start]
-        if taken >= rules.max_left_words or gap.strip() not in ("", "-"):
+    taken: list[str] = []
+    k = len(words) - 1
+    while k >= 0 and len(taken) < rules.max_left_words:
+        w = words[k]
+        if text[w.end() : start].strip(" -" + _QUOTES):
             break
-        token = w.group(0)
-        if token.lower() in rules.left_stop or token.lower() in rules.nouns:
+        token = w.group(0).lower()
+        if token in ("and", "or") and taken and _is_topic_word(taken[-1], rules) and k > 0:
+            before = words[k - 1]
+            if _is_topic_word(before.group(0).lower(), rules) and not text[before.end() : w.start()].strip():
+                start, k = before.start(), k - 2
+                taken.append(before.group(0).lower())
+                continue
+        if token in rules.left_stop or token in rules.nouns or token in rules.party_nouns:
             break
         start = w.start()
-        taken += 1
+        taken.append(token)
+        k -= 1
+    if taken and start > 0 and text[start - 1] in "“‘\"":
+        start -= 1  # keep the opening quote of a quoted modifier
     return start
 
 
 def _grow_right(text: str, end: int, ceiling: int, rules: AgreementRules, words: int) -> int:
-    """Extend a phrase end over a complement ("agreement on a ... fund") or a clause."""
+    """Extend a phrase end over a complement ("agreement on a ... fund") or a clause, up to
+    a word that starts a new clause ("and", "which", "can", "during")."""
     following = list(_WORD.finditer(text, end, ceiling))
     if not following:
         return end
@@ -132,35 +296,85 @@ def _grow_right(text: str, end: int, ceiling: int, rules: AgreementRules, words:
     if words == 0 and first.group(0).lower() not in rules.complement_words:
         return end
     limit = words or rules.max_clause_words
-    new_end = end
+    taken: list[re.Match[str]] = []
     for count, w in enumerate(following):
-        gap = text[new_end : w.start()]
+        gap = text[(taken[-1].end() if taken else end) : w.start()]
         if count >= limit + (0 if words else 1) or gap.strip() not in ("", "-", "$"):
             break
-        if count > 0 and w.group(0).lower() in ("and", "which", "that", "but", "while", "who"):
+        if count > 0 and w.group(0).lower() in rules.clause_stop:
             break
-        new_end = w.end()
-    return new_end
+        taken.append(w)
+    while len(taken) > 1 and taken[-1].group(0).lower() in rules.trailing_words:
+        taken.pop()
+    if len(taken) == 1 and words == 0:
+        return end  # a complement word alone ("agreement on") is not a complement
+    return taken[-1].end() if taken else end
 
 
-def classify_topic(phrase: str, sentence: str, rules: AgreementRules | None = None) -> str:
-    """Topic from the words of the phrase, else of its sentence.
+def classify_topic(
+    phrase: str, sentence: str, rules: AgreementRules | None = None, kind: str | None = None,
+    trigger_at: int | None = None,
+) -> str:
+    """Topic from the words of the phrase; else by kind (a bare treaty is diplomatic); else
+    from the sentence: "multiple" for a broad kind naming several topics, otherwise the topic
+    named nearest the trigger at ``trigger_at`` (an offset into ``sentence``).
 
     >>> classify_topic("energy and space deals", "")
     'multiple'
     >>> classify_topic("$400 billion energy deal", "")
     'energy'
+    >>> classify_topic("2001 Treaty", "threats to national security", kind="treaty")
+    'diplomacy'
     """
     rules = rules or default_agreement_rules()
-    in_phrase = [t for t, p in rules.topics if p.search(phrase)]
-    if re.match(r"(?i)\d+\s+(?:\w+\s+){0,3}(agreements|deals|contracts|treaties|documents)\b", phrase):
+    if _PACKAGE.match(phrase):
         return "multiple"
+    names_matter = not is_title_case_line(sentence)  # in a headline every word is capitalised
+    in_phrase = {t for t, _ in _topic_matches(phrase, rules, names_matter)}
     if len(in_phrase) >= 2:
         return "multiple"
     if in_phrase:
-        return in_phrase[0]
-    in_sentence = [t for t, p in rules.topics if p.search(sentence)]
-    return in_sentence[0] if in_sentence else "other"
+        return in_phrase.pop()
+    if kind in rules.kind_topics:
+        return rules.kind_topics[kind]
+    at = trigger_at if trigger_at is not None else 0
+    near = sorted((abs(m.start() - at), t) for t, m in _topic_matches(sentence, rules, names_matter))
+    if not near:
+        return "other"
+    if kind in rules.broad_kinds and len({t for _, t in near}) >= 2:
+        return "multiple"
+    return near[0][1]
+
+
+def _topic_matches(
+    text: str, rules: AgreementRules, names_matter: bool = True
+) -> list[tuple[str, re.Match[str]]]:
+    """Topic words of a passage, except those inside a proper name ("Silk Road",
+    "Eurasian Economic Union"): a name says little about what an agreement covers.
+
+    >>> [(t, m.group(0)) for t, m in _topic_matches("a gas deal on the Silk Road", default_agreement_rules())]
+    [('energy', 'gas')]
+    """
+    found = []
+    for topic, pattern in rules.topics:
+        for m in pattern.finditer(text):
+            if names_matter and m.group(0)[0].isupper() and _next_to_capitalised(text, m.start(), m.end()):
+                continue
+            found.append((topic, m))
+    # "information security" is cyber, not also defence: a match inside a longer one drops out
+    return [
+        (t, m) for t, m in found
+        if not any(
+            o.start() <= m.start() and m.end() <= o.end() and o.end() - o.start() > m.end() - m.start()
+            for _, o in found
+        )
+    ]
+
+
+def _next_to_capitalised(text: str, start: int, end: int) -> bool:
+    before = re.search(r"([A-Z][\w’'-]*)\s+$", text[max(0, start - 30) : start])
+    after = re.match(r"\s+(?:of\s+|for\s+)?[A-Z]", text[end : end + 30])
+    return bool(before or after)
 
 
 def classify_status(sentence: str, rules: AgreementRules) -> str | None:
@@ -170,69 +384,234 @@ def classify_status(sentence: str, rules: AgreementRules) -> str | None:
     return None
 
 
+def _is_heading(text: str, pos: int) -> bool:
+    """Is ``pos`` on a short heading line inside the article (not its title)?"""
+    start, end = line_bounds(text, pos)
+    if start == 0:
+        return False
+    line = text[start:end].strip()
+    return bool(line) and len(line.split()) <= 10 and line[-1] not in ".!?:;\"”’)"
+
+
 def find_agreements(
-    text: str, figures: Sequence[MoneyFigure] = (), rules: AgreementRules | None = None
+    text: str,
+    figures: Sequence[MoneyFigure] = (),
+    rules: AgreementRules | None = None,
+    organisations: Sequence[PartyMention] = (),
 ) -> list[Agreement]:
     """Agreements of one cleaned article, each with all its mentions, in text order.
 
-    >>> [(a.text, a.kind, a.topic, a.amount) for a in find_agreements(
+    >>> [(a.text, a.kind, a.topic, a.parties, a.amount) for a in find_agreements(
     ...     "Last year, Russia and China signed a landmark gas deal valued at $400 billion. The deal stalled.",
     ...     [MoneyFigure(65, 77, "$400 billion", 4e11, 4e11, 4e11, "USD", "exact", "billion", None)])]
-    [('landmark gas deal', 'deal', 'energy', 400000000000.0)]
+    [('landmark gas deal', 'deal', 'energy', ['Russia', 'China'], 400000000000.0)]
     """
     rules = rules or default_agreement_rules()
     sentences = sentence_spans(text)
-    doc_countries = Counter(m.group(0) for m in rules.country_pattern.finditer(text))
-    top_countries = _top_countries(doc_countries, rules)
+    top_countries = _top_countries(text, rules)
     agreements: list[Agreement] = []
-    for match in rules.trigger.finditer(text):
-        trigger = match.group(0).lower()
-        s_start, s_end = next(((s, e) for s, e in sentences if s <= match.start() < e), (0, len(text)))
-        sentence = text[s_start:s_end]
-        window = text[max(s_start, match.start() - 25) : min(s_end, match.end() + 25)]
-        if rules.not_agreement.search(window) and _not_agreement_here(text, match, rules):
+    packages: list[tuple[Agreement, int]] = []
+    for trigger in find_triggers(text, rules):
+        if _is_heading(text, trigger.start):
             continue
-        if trigger in rules.verbs:
-            kind = rules.verbs[trigger]
-            start, end = match.start(), _grow_right(text, match.end(), s_end, rules, rules.max_clause_words)
+        s_start, s_end = next(((s, e) for s, e in sentences if s <= trigger.start < e), (0, len(text)))
+        if trigger.is_verb:
+            start, end = trigger.start, _grow_right(text, trigger.end, s_end, rules, rules.max_clause_words)
         else:
-            kind = rules.nouns[trigger]
-            start = _grow_left(text, match.start(), s_start, rules)
-            end = _grow_right(text, match.end(), s_end, rules, 0)
-        previous_word = _previous_word(text, start, s_start)
-        same_kind = [a for a in agreements if a.kind == kind]
-        if previous_word in rules.anaphora and same_kind and trigger in rules.nouns:
-            bare = start == match.start()  # "the deal"
-            if bare or _refers_back(text[start:end], same_kind[-1]):  # "the energy deal"
-                same_kind[-1].mentions.append((start, end))
-                continue
-        phrase = text[start:end]
-        duplicate = next((a for a in agreements if a.text.lower() == phrase.lower()), None)
-        if duplicate:
-            duplicate.mentions.append((start, end))
+            start = _grow_left(text, trigger.start, s_start, rules)
+            end = _grow_right(text, trigger.end, s_end, rules, 0)
+        if trigger.needs_parties and not _names_several_parties(text, start, trigger.start, rules, organisations):
             continue
-        parties = find_countries(sentence, rules) or list(top_countries)
-        if kind == "pledge" and len(parties) == 1 and len(top_countries) > 1:
-            parties = list(dict.fromkeys(parties + list(top_countries)))
-        figure = _value_of(start, end, s_end, figures)
-        year = _YEAR.search(phrase) or _YEAR.search(sentence)
-        agreements.append(
-            Agreement(
-                start=start,
-                end=end,
-                text=phrase,
-                kind=kind,
-                parties=parties,
-                topic=classify_topic(phrase, sentence, rules),
-                status=classify_status(sentence, rules),
-                year=int(year.group(1)) if year else None,
-                amount=figure.amount if figure else None,
-                currency=figure.currency if figure else None,
-                figure_start=figure.start if figure else None,
-                mentions=[(start, end)],
-            )
+        earlier = _referent(text, start, end, trigger, s_start, agreements, rules)
+        if earlier is not None:
+            earlier.mentions.append((start, end))
+            continue
+        agreement = _new_agreement(
+            text, start, end, trigger.kind, trigger.start, (s_start, s_end), figures, organisations,
+            top_countries, rules,
         )
-    return agreements
+        agreements.append(agreement)
+        if _PACKAGE.match(agreement.text):
+            packages.append((agreement, s_end))
+    for package, s_end in packages:
+        for start, end in _package_members(text, package.end, s_end, rules):
+            if any(s < end and start < e for a in agreements for s, e in a.mentions):
+                continue
+            member = _new_agreement(
+                text, start, end, rules.package_member_kind, start, (start, s_end), figures,
+                organisations, top_countries, rules,
+            )
+            member.parties = list(package.parties)
+            member.status = package.status
+            agreements.append(member)
+    return sorted(agreements, key=lambda a: a.start)
+
+
+def _new_agreement(
+    text: str,
+    start: int,
+    end: int,
+    kind: str,
+    trigger_start: int,
+    sentence_span: tuple[int, int],
+    figures: Sequence[MoneyFigure],
+    organisations: Sequence[PartyMention],
+    top_countries: list[str],
+    rules: AgreementRules,
+) -> Agreement:
+    s_start, s_end = sentence_span
+    sentence = text[s_start:s_end]
+    phrase = text[start:end]
+    figure = _value_of(start, end, s_end, figures)
+    year = _YEAR.search(phrase) or _nearest_year(sentence, trigger_start - s_start)
+    return Agreement(
+        start=start,
+        end=end,
+        text=phrase,
+        kind=kind,
+        parties=find_parties(text, start, end, sentence_span, organisations, top_countries, rules),
+        topic=classify_topic(phrase, sentence, rules, kind, trigger_start - s_start),
+        status=classify_status(sentence, rules),
+        year=int(year.group(1)) if year else None,
+        amount=figure.amount if figure else None,
+        currency=figure.currency if figure else None,
+        figure_start=figure.start if figure else None,
+        mentions=[(start, end)],
+    )
+
+
+def _nearest_year(sentence: str, at: int) -> re.Match[str] | None:
+    years = list(_YEAR.finditer(sentence))
+    return min(years, key=lambda m: abs(m.start() - at)) if years else None
+
+
+def _names_several_parties(
+    text: str, start: int, trigger_start: int, rules: AgreementRules, organisations: Sequence[PartyMention]
+) -> bool:
+    """Do the modifiers text[start:trigger_start] name two or more parties ("P5",
+    "Russia-China", "BRICS")?"""
+    countries = {n for _, _, names in find_country_spans(text, start, trigger_start, rules) for n in names}
+    blocs = [o for o in organisations if start <= o.start and o.end <= trigger_start and o.type == "intergovernmental"]
+    return len(countries) >= 2 or bool(blocs)
+
+
+def _referent(
+    text: str,
+    start: int,
+    end: int,
+    trigger: Trigger,
+    floor: int,
+    agreements: Sequence[Agreement],
+    rules: AgreementRules,
+) -> Agreement | None:
+    """The earlier agreement a phrase refers back to, if any: the same words again, or a
+    definite phrase ("the deal", "the extensive joint statement", "the energy deal") whose
+    words add no topic, number or party that the earlier agreement lacks."""
+    phrase = text[start:end]
+    same = next((a for a in agreements if a.text.lower() == phrase.lower()), None)
+    if same is not None:
+        return same
+    if trigger.is_verb or _previous_word(text, start, floor) not in rules.anaphora:
+        return None
+    bare = start == trigger.start  # "the deal"
+    for earlier in reversed(agreements):
+        if earlier.kind == trigger.kind and (bare or _refers_back(phrase, earlier, rules)):
+            return earlier
+    if bare and agreements and not trigger.needs_parties:
+        return agreements[-1]  # "signed a contract ... the deal": reporters vary the word
+    return None
+
+
+def _refers_back(phrase: str, earlier: Agreement, rules: AgreementRules) -> bool:
+    """'the energy deal' refers to '$400 billion energy deal': its words are the earlier
+    phrase's words, or it adds no number, no party and no other topic.
+
+    >>> a = Agreement(0, 0, "$400 billion energy deal", "deal", [], "energy", None, None)
+    >>> rules = default_agreement_rules()
+    >>> _refers_back("energy deal", a, rules), _refers_back("arms deal", a, rules)
+    (True, False)
+    """
+    words = {w.lower() for w in _WORD.findall(phrase)}
+    earlier_words = {w.lower() for w in _WORD.findall(earlier.text)}
+    if words and words <= earlier_words:
+        return True
+    if re.search(r"\d", phrase) or rules.country_pattern.search(phrase):
+        return False
+    topics = {t for t, p in rules.topics if p.search(phrase)}
+    return not topics or topics == {earlier.topic}
+
+
+def _package_members(text: str, end: int, ceiling: int, rules: AgreementRules) -> list[tuple[int, int]]:
+    """Spans of the items listed after a package ("32 agreements including X, Y and Z")."""
+    intro = rules.package_members.match(text, end, ceiling)
+    if not intro:
+        return []
+    members = []
+    pos = intro.end()
+    for part in re.finditer(r"[^,;]+", text[pos:ceiling]):
+        s, e = pos + part.start(), pos + part.end()
+        item = re.match(r"\s*(?:and\s+|or\s+)?(?:(?:the|a|an)\s+)?", text[s:e])
+        s += item.end() if item else 0
+        while e > s and text[e - 1] in " .!?\n":
+            e -= 1
+        if 2 <= len(text[s:e].split()) <= 12:
+            members.append((s, e))
+    return members
+
+
+def find_parties(
+    text: str,
+    start: int,
+    end: int,
+    sentence_span: tuple[int, int],
+    organisations: Sequence[PartyMention],
+    top_countries: Sequence[str],
+    rules: AgreementRules | None = None,
+) -> list[str]:
+    """Parties of the agreement named at text[start:end], by common or canonical name.
+
+    Countries and organisations named before the phrase in its sentence or inside it come
+    first ("Russia and China signed ...", "a Gazprom-CNPC deal"); then organisations after
+    "with" or "between" and countries elsewhere in the sentence; an agreement still short of
+    two parties takes the article's most-named countries ("the two countries signed").
+    Media, universities and think tanks report agreements; they are not parties.
+    """
+    rules = rules or default_agreement_rules()
+    s_start, s_end = sentence_span
+    orgs = [
+        o for o in organisations
+        if s_start <= o.start and o.end <= s_end and o.type not in rules.non_party_org_types
+    ]
+    countries = [
+        c for c in find_country_spans(text, s_start, s_end, rules)
+        if not any(o.start <= c[0] and c[1] <= o.end for o in organisations)
+    ]
+    first: list[str] = []
+    later: list[str] = []
+    for o in orgs:
+        before = text[max(s_start, o.start - 30) : o.start]
+        if o.start >= end:
+            if re.search(r"(?i)\b(?:with|between|and)\s+(?:the\s+)?$", before):
+                first.append(o.name)
+        elif not rules.governed_by.search(before):
+            first.append(o.name)
+    for c_start, c_end, names in countries:
+        if _qualifies_org(text, c_end, orgs):
+            continue  # "Russia's Gazprom": the organisation stands for itself
+        governed = rules.governed_by.search(text[max(s_start, c_start - 30) : c_start])
+        (first if c_start < end and not governed else later).extend(names)
+    parties = list(dict.fromkeys(first))
+    for name in [*later, *top_countries]:
+        if len(parties) >= 2:
+            break
+        if name not in parties:
+            parties.append(name)
+    return parties
+
+
+def _qualifies_org(text: str, country_end: int, orgs: Sequence[PartyMention]) -> bool:
+    after = re.match(r"(?:['’]s)?\s+", text[country_end : country_end + 4])
+    return bool(after) and any(o.start == country_end + after.end() for o in orgs)
 
 
 def _not_agreement_here(text: str, match: re.Match[str], rules: AgreementRules) -> bool:
@@ -249,14 +628,6 @@ def _previous_word(text: str, start: int, floor: int) -> str:
     return before[-1].group(0).lower() if before else ""
 
 
-def _refers_back(phrase: str, earlier: Agreement) -> bool:
-    """'the energy deal' refers to '$400 billion energy deal': every word of the later
-    phrase appears in the earlier one."""
-    words = {w.lower() for w in _WORD.findall(phrase)}
-    earlier_words = {w.lower() for w in _WORD.findall(earlier.text)}
-    return bool(words) and words <= earlier_words
-
-
 def _value_of(
     start: int, end: int, sentence_end: int, figures: Sequence[MoneyFigure]
 ) -> MoneyFigure | None:
@@ -268,27 +639,37 @@ def _value_of(
     return after[0] if after else None
 
 
-def _top_countries(counts: Counter[str], rules: AgreementRules) -> list[str]:
-    by_country: Counter[str] = Counter()
-    for form, n in counts.items():
-        by_country[rules.country_of_form[form]] += n
-    return [name for name, _ in by_country.most_common(2)]
+def _top_countries(text: str, rules: AgreementRules) -> list[str]:
+    """The two countries the article names most often (ties in order of appearance)."""
+    counts: Counter[str] = Counter()
+    for _, _, names in find_country_spans(text, rules=rules):
+        if len(names) == 1:
+            counts[names[0]] += 1
+    return [name for name, _ in counts.most_common(2)]
+
+
+def cluster_key(doc_id: str, agreement: Agreement) -> str:
+    """Key shared by the same real-world agreement across articles: its parties and value
+    when it has one (the value pins a deal better than words that differ between
+    reporters), else its kind, topic, parties and year; else one key per row.
+
+    >>> a = Agreement(0, 0, "gas deal", "deal", ["Russia", "China"], "energy", None, None, 4e11, "USD")
+    >>> cluster_key("d1", a)
+    'china-russia-usd-400000000000'
+    """
+    parties = "-".join(sorted(slugify(p) for p in agreement.parties)) or "unknown"
+    if agreement.amount is not None:
+        key = f"{parties}-{agreement.currency or 'xxx'}-{agreement.amount:.0f}"
+    elif agreement.year is not None:
+        key = f"{agreement.kind}-{agreement.topic}-{parties}-{agreement.year}"
+    else:
+        key = f"{doc_id}-{agreement.kind}-{agreement.start}"
+    return slugify(key)
 
 
 def assign_clusters(agreements_by_doc: dict[str, list[Agreement]]) -> dict[str, list[Agreement]]:
-    """Give every agreement a ``cluster_key``: agreements of different articles with the same
-    kind, topic, parties and value (or year) share it; others get their own."""
-    out: dict[str, list[Agreement]] = {}
-    for doc_id, agreements in agreements_by_doc.items():
-        clustered = []
-        for a in agreements:
-            parties = "-".join(sorted(slugify(p) for p in a.parties)) or "unknown"
-            if a.amount is not None:
-                key = f"{a.topic}-{parties}-{a.currency or 'xxx'}-{a.amount:.0f}".lower()
-            elif a.year is not None:
-                key = f"{a.kind}-{a.topic}-{parties}-{a.year}"
-            else:
-                key = f"{doc_id}-{a.kind}-{a.start}"
-            clustered.append(replace(a, cluster_key=slugify(key)))
-        out[doc_id] = clustered
-    return out
+    """Give every agreement a ``cluster_key`` (see :func:`cluster_key`)."""
+    return {
+        doc_id: [replace(a, cluster_key=cluster_key(doc_id, a)) for a in agreements]
+        for doc_id, agreements in agreements_by_doc.items()
+    }

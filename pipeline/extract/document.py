@@ -1,0 +1,44 @@
+"""All extractors on one cleaned text, for tests, examples and quick looks at a new article.
+
+The pipeline runs the same steps table by table (``pipeline.build``); this module runs them
+for a single text, resolving organisations within that text only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.extract.agreements import Agreement, PartyMention, find_agreements
+from pipeline.extract.money import MoneyFigure, find_monetary_figures
+from pipeline.extract.organisations import (
+    Organisation,
+    OrgMention,
+    find_organisation_mentions,
+    resolve_organisations,
+)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    mentions: list[OrgMention]
+    organisations: list[Organisation]
+    figures: list[MoneyFigure]
+    agreements: list[Agreement]
+
+
+def extract_document(text: str) -> Extraction:
+    """Organisations, monetary figures and agreements of one cleaned text.
+
+    >>> found = extract_document("Gazprom signed a $400 billion gas deal with CNPC.")
+    >>> [(a.text, a.parties, a.amount) for a in found.agreements]
+    [('$400 billion gas deal with CNPC', ['Gazprom', 'China National Petroleum Corporation'], 400000000000.0)]
+    """
+    mentions = find_organisation_mentions(text)
+    organisations, org_id_of = resolve_organisations({"doc": mentions})
+    by_id = {o.org_id: o for o in organisations}
+    parties = [
+        PartyMention(m.start, m.end, by_id[org_id_of[m.key]].name, by_id[org_id_of[m.key]].type)
+        for m in mentions
+    ]
+    figures = find_monetary_figures(text)
+    return Extraction(mentions, organisations, figures, find_agreements(text, figures, organisations=parties))
