@@ -25,8 +25,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-import pycountry
-
+from pipeline.extract.countries import country_forms
 from pipeline.extract.money import MoneyFigure
 from pipeline.rules import load_rules
 from pipeline.text import is_title_case_line, line_bounds, sentence_spans, slugify
@@ -110,27 +109,6 @@ def _words_pattern(words: Sequence[str], plurals: bool = False) -> re.Pattern[st
     alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     plural = "(?:s|es)?" if plurals else ""
     return re.compile(rf"(?i)(?<![\w-])(?:{alternation}){plural}(?![\w])")
-
-
-def country_forms(countries: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-    """Every form that names a country or a group of countries -> the countries it names.
-
-    >>> forms = country_forms(load_rules("countries.toml"))
-    >>> forms["Beijing"], forms["Kenya"], len(forms["P5"])
-    (('China',), ('Kenya',), 5)
-    """
-    forms: dict[str, tuple[str, ...]] = {}
-    for name, fs in countries["countries"].items():
-        for form in fs:
-            forms[form] = tuple(dict.fromkeys(forms.get(form, ()) + (name,)))
-    listed = set(countries["countries"])
-    for country in pycountry.countries:
-        name = getattr(country, "common_name", None) or country.name
-        if name not in listed and "," not in name and "(" not in name and name not in forms:
-            forms[name] = (name,)
-    for form, members in countries.get("groups", {}).items():
-        forms[form] = tuple(members)
-    return forms
 
 
 def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> AgreementRules:

@@ -24,6 +24,7 @@ from typing import Any
 
 import ahocorasick
 
+from pipeline.extract.countries import default_country_forms
 from pipeline.rules import load_rules
 from pipeline.text import is_title_case_line, line_bounds, slugify
 
@@ -82,6 +83,8 @@ class OrganisationFinder:
     reject: frozenset[str]
     run_pattern: re.Pattern[str]
     acronym_pattern: re.Pattern[str]
+    generic_words: frozenset[str]
+    country_of_form: dict[str, tuple[str, ...]]
 
 
 def normalise_org_name(name: str) -> str:
@@ -92,6 +95,8 @@ def normalise_org_name(name: str) -> str:
     'shanghai cooperation organization'
     >>> normalise_org_name("Xinhua News Agency") == normalise_org_name("Xinhua news agency")
     True
+    >>> normalise_org_name("China National Offshore Oil Corp.")
+    'china national offshore oil'
     """
     text = name.casefold().replace("’", "'")
     text = re.sub(r"'s\b", "", text)
@@ -100,12 +105,21 @@ def normalise_org_name(name: str) -> str:
     text = re.sub(r"\bdefence\b", "defense", text)
     text = re.sub(r"\bcentre\b", "center", text)
     text = text.replace("co-operation", "cooperation")
-    text = re.sub(r"[^\w&+]+", " ", text)
-    return " ".join(text.split())
+    text = " ".join(re.sub(r"[^\w&+]+", " ", text).split())
+    stripped = _legal_suffix_pattern().sub("", text)
+    return stripped if " " in stripped or len(stripped) > 3 else text
+
+
+@cache
+def _legal_suffix_pattern() -> re.Pattern[str]:
+    """Trailing legal-form words ("Corp", "Ltd", "PJSC"), as listed in the pattern rules."""
+    suffixes = load_rules("organisation_patterns.toml")["legal_suffixes"]
+    alternation = "|".join(re.escape(x) for x in sorted(suffixes, key=len, reverse=True))
+    return re.compile(rf"(?:\s+(?:{alternation}))+$")
 
 
 def build_organisation_finder(
-    gazetteer: dict[str, Any], patterns: dict[str, Any]
+    gazetteer: dict[str, Any], patterns: dict[str, Any], countries: dict[str, tuple[str, ...]] | None = None
 ) -> OrganisationFinder:
     entries: dict[str, GazetteerEntry] = {}
     automaton = ahocorasick.Automaton()
@@ -127,6 +141,7 @@ def build_organisation_finder(
             by_form.setdefault(normalise_org_name(form), key)
     automaton.make_automaton()
     connectors = frozenset(patterns["connectors"])
+    countries = countries if countries is not None else default_country_forms()
     cap = r"(?:[A-Z][\w’'&.\-]*[\w&]|[A-Z]\.?)"
     conn = "|".join(re.escape(c) for c in sorted(connectors, key=len, reverse=True))
     run = rf"(?<![\w’'-]){cap}(?:[ ](?:(?:{conn})[ ])*{cap})*"
@@ -142,6 +157,8 @@ def build_organisation_finder(
         reject=frozenset(normalise_org_name(x) for x in patterns["reject"]["exact"]),
         run_pattern=re.compile(run),
         acronym_pattern=re.compile(acronym),
+        generic_words=frozenset(patterns["generic_words"]),
+        country_of_form=countries,
     )
 
 
@@ -246,36 +263,90 @@ def _name_in_segment(
 
 
 def find_pattern_mentions(text: str, finder: OrganisationFinder) -> list[OrgMention]:
-    """Capitalised names built on an organisational head word, outside Title Case lines."""
+    """Capitalised names built on an organisational head word, outside Title Case lines.
+
+    A run of capitalised words is cut at a possessive ("India's Ministry of Defence",
+    "Harvard University's Belfer Center") and at an "and" between two names that each have a
+    head word ("Siemens Energy and Adani Green Energy Ltd"). A name made only of generic
+    words gets the country that owns it: "Ministry of Defence (India)".
+
+    >>> [(m.text, m.name) for m in find_pattern_mentions(
+    ...     "Officials of India's Ministry of Defence met executives of Siemens Energy and "
+    ...     "Adani Green Energy Ltd at a hotel on the outskirts of the city.",
+    ...     default_organisation_finder())]
+    [('Ministry of Defence', 'Ministry of Defence (India)'), ('Siemens Energy', 'Siemens Energy'), ('Adani Green Energy Ltd', 'Adani Green Energy Ltd')]
+    """
     found = []
     for match in finder.run_pattern.finditer(text):
         line_start, line_end = line_bounds(text, match.start())
         if is_title_case_line(text[line_start:line_end]):
             continue
-        words = match.group(0).split(" ")
-        offsets, pos = [], match.start()
-        for w in words:
+        words, offsets, pos = [], [], match.start()
+        for w in match.group(0).split(" "):
+            words.append(w)
             offsets.append(pos)
             pos += len(w) + 1
-        span = _name_from_run(words, finder)
-        if span is None:
-            continue
-        i, j = span
-        start = offsets[i]
-        end = offsets[j - 1] + len(words[j - 1].rstrip(".,"))
-        name = text[start:end]
-        key = normalise_org_name(name)
-        if key in finder.reject or len(name) < 4:
-            continue
-        head = words[j - 1].rstrip(".,")
-        type_ = finder.heads.get(head) or _type_of_heads(words[i:j], finder)
-        gaz = finder.by_normalised_form.get(key)
-        if gaz:
-            entry = finder.entries[gaz]
-            found.append(OrgMention(start, end, name, gaz, "gazetteer", entry.name, entry.type))
-        else:
-            found.append(OrgMention(start, end, name, "pat:" + key, "pattern", name, type_))
+        owner = None
+        for part_words, part_offsets, possessive in _split_possessives(words, offsets):
+            for lo, hi in _split_at_and(part_words, finder):
+                mention = _pattern_mention(text, part_words[lo:hi], part_offsets[lo:hi], owner, finder)
+                if mention:
+                    found.append(mention)
+            owner = finder.country_of_form.get(possessive) if possessive else None
     return found
+
+
+def _split_possessives(
+    words: list[str], offsets: list[int]
+) -> list[tuple[list[str], list[int], str | None]]:
+    """Parts of a run cut after each possessive word ("India's"), with the possessor."""
+    parts, lo = [], 0
+    for k, w in enumerate(words):
+        if re.search(r"['’]s$", w):
+            stripped = w[:-2]
+            parts.append((words[lo:k] + [stripped], offsets[lo : k + 1], stripped))
+            lo = k + 1
+    parts.append((words[lo:], offsets[lo:], None))
+    return [(w, o, p) for w, o, p in parts if w]
+
+
+def _split_at_and(words: list[str], finder: OrganisationFinder) -> list[tuple[int, int]]:
+    """Word ranges of the names in a run, cut at "and"/"&" where both sides name something."""
+    for k, w in enumerate(words):
+        if w.lower() in ("and", "&") and 0 < k < len(words) - 1:
+            if _name_in_segment(words, 0, k, finder) and _name_in_segment(words, k + 1, len(words), finder):
+                return [(0, k)] + [(k + 1 + lo, k + 1 + hi) for lo, hi in _split_at_and(words[k + 1 :], finder)]
+    return [(0, len(words))]
+
+
+def _pattern_mention(
+    text: str,
+    words: list[str],
+    offsets: list[int],
+    owner: tuple[str, ...] | None,
+    finder: OrganisationFinder,
+) -> OrgMention | None:
+    span = _name_from_run(words, finder)
+    if span is None:
+        return None
+    i, j = span
+    start = offsets[i]
+    end = offsets[j - 1] + len(words[j - 1].rstrip(".,"))
+    name = text[start:end]
+    key = normalise_org_name(name)
+    if key in finder.reject or len(name) < 4:
+        return None
+    gaz = finder.by_normalised_form.get(key)
+    if gaz:
+        entry = finder.entries[gaz]
+        return OrgMention(start, end, name, gaz, "gazetteer", entry.name, entry.type)
+    head = words[j - 1].rstrip(".,")
+    type_ = finder.heads.get(head) or _type_of_heads(words[i:j], finder)
+    canonical = name
+    if owner and len(owner) == 1 and all(w.rstrip(".,") in finder.generic_words for w in words[i:j]):
+        canonical = f"{name} ({owner[0]})"
+        key = normalise_org_name(canonical)
+    return OrgMention(start, end, name, "pat:" + key, "pattern", canonical, type_)
 
 
 def _type_of_heads(words: Sequence[str], finder: OrganisationFinder) -> str:
