@@ -33,8 +33,13 @@ from pipeline.text import is_title_case_line, line_bounds, sentence_spans, slugi
 _WORD = re.compile(r"[\w$£€¥₽₹][\w$£€¥₽₹.,%’'+-]*[\w%+]|[\w$£€¥₽₹]")
 _YEAR = re.compile(r"(?<![\w$£€.,-])(1[89]\d\d|20\d\d)(?![\w.,%-]\d)")
 _QUOTES = "\"“”‘’'"
+_COUNT = (
+    r"(?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+    r"fifty|a dozen|dozens of|several|a number of|a series of|a raft of|a package of|a string of)"
+)
+_MEMBER_SEPARATOR = re.compile(r"\s*[,;]\s*|\s+and\s+(?=(?:a|an|the)\s)")
 _PACKAGE = re.compile(
-    r"(?i)^\d[\d,]*\s+(?:\w+\s+){0,3}(?:agreements|deals|contracts|treaties|documents|accords|memoranda)\b"
+    rf"(?i)^{_COUNT}\s+(?:[\w-]+\s+){{0,3}}(?:agreements|deals|contracts|treaties|documents|accords|memoranda)\b"
 )
 
 
@@ -277,16 +282,36 @@ def _grow_right(text: str, end: int, ceiling: int, rules: AgreementRules, words:
     taken: list[re.Match[str]] = []
     for count, w in enumerate(following):
         gap = text[(taken[-1].end() if taken else end) : w.start()]
-        if count >= limit + (0 if words else 1) or gap.strip() not in ("", "-", "$"):
+        if gap.strip() not in ("", "-", "$"):
             break
-        if count > 0 and w.group(0).lower() in rules.clause_stop:
+        if count >= limit + (0 if words else 1) and not _inside_name(taken, w):
             break
+        token = w.group(0).lower()
+        if count > 0 and token in rules.clause_stop:
+            nxt = following[count + 1] if count + 1 < len(following) else None
+            coordinated = (
+                token in ("and", "or") and taken and nxt is not None
+                and _is_topic_word(taken[-1].group(0).lower(), rules)
+                and _is_topic_word(nxt.group(0).lower(), rules)
+            )
+            if not coordinated:  # "covering energy and trade" goes on; "fund and a loan" stops
+                break
         taken.append(w)
     while len(taken) > 1 and taken[-1].group(0).lower() in rules.trailing_words:
         taken.pop()
     if len(taken) == 1 and words == 0:
         return end  # a complement word alone ("agreement on") is not a complement
     return taken[-1].end() if taken else end
+
+
+def _inside_name(taken: Sequence[re.Match[str]], word: re.Match[str]) -> bool:
+    """Would stopping before ``word`` cut a proper name ("the Sea | of Japan")?"""
+    if not taken:
+        return False
+    last = taken[-1].group(0)
+    if last in ("of", "the"):
+        return len(taken) > 1 and taken[-2].group(0)[0].isupper() and word.group(0)[0].isupper()
+    return last[0].isupper() and (word.group(0)[0].isupper() or word.group(0) in ("of", "the"))
 
 
 def classify_topic(
@@ -526,8 +551,11 @@ def _package_members(text: str, end: int, ceiling: int, rules: AgreementRules) -
         return []
     members = []
     pos = intro.end()
-    for part in re.finditer(r"[^,;]+", text[pos:ceiling]):
-        s, e = pos + part.start(), pos + part.end()
+    # items end at a comma, a semicolon, or an "and" before a new noun phrase ("... and a rail
+    # link"), not at an "and" inside a name ("Eurasian Economic Union and Silk Road")
+    cuts = [(m.start(), m.end()) for m in _MEMBER_SEPARATOR.finditer(text, pos, ceiling)]
+    bounds = [pos] + [x for cut in cuts for x in cut] + [ceiling]
+    for s, e in zip(bounds[::2], bounds[1::2]):
         item = re.match(r"\s*(?:and\s+|or\s+)?(?:(?:the|a|an)\s+)?", text[s:e])
         s += item.end() if item else 0
         while e > s and text[e - 1] in " .!?\n":

@@ -22,6 +22,7 @@ from pipeline.extract.organisations import (
 class Extraction:
     mentions: list[OrgMention]
     organisations: list[Organisation]
+    mention_organisations: list[Organisation]  # the organisation of each mention, in order
     figures: list[MoneyFigure]
     agreements: list[Agreement]
 
@@ -41,4 +42,10 @@ def extract_document(text: str) -> Extraction:
         for m in mentions
     ]
     figures = find_monetary_figures(text)
-    return Extraction(mentions, organisations, figures, find_agreements(text, figures, organisations=parties))
+    return Extraction(
+        mentions,
+        organisations,
+        [by_id[org_id_of[m.key]] for m in mentions],
+        figures,
+        find_agreements(text, figures, organisations=parties),
+    )

@@ -52,6 +52,7 @@ class MoneyRules:
     suffix_pattern: re.Pattern[str]
     missing_pattern: re.Pattern[str]
     rate_pattern: re.Pattern[str]
+    range_tail: re.Pattern[str]
 
 
 def _alternation(items: list[str]) -> str:
@@ -115,6 +116,10 @@ def build_money_rules(data: dict[str, Any]) -> MoneyRules:
         suffix_pattern=suffix_pattern,
         missing_pattern=missing_pattern,
         rate_pattern=rate_pattern,
+        range_tail=re.compile(
+            rf"^[ ]?(?:-|–|—)[ ]?(?:{prefix})?[ ]?(?P<num2>{_DIGITS})"
+            rf"(?:(?:[ ]|-)?(?P<mult>(?i:{long_mult}))(?![\w])|[ ]?(?P<smult>(?i:{short_mult}))(?![\w$£€]))"
+        ),
     )
 
 
@@ -261,6 +266,13 @@ def _figure_from_match(text: str, match: re.Match[str], rules: MoneyRules) -> Mo
         return None  # "$5-2" is not a range
     currency = resolve_currency(_normalise_symbol(match.group("cur")), text, rules)
     start, end = match.start(), match.end()
+    tail = rules.range_tail.match(text[end : end + 40]) if second is None and mult_word else None
+    if tail and parse_multiplier(tail.group("mult") or tail.group("smult"), rules) == factor:
+        high = scale(float(tail.group("num2").replace(",", "")), factor)  # "$2bn-3bn", "$2 billion-$3 billion"
+        if high > low:
+            end += tail.end()
+        else:
+            high = low
     per = None
     rate = rules.rate_pattern.match(text[end : end + 60])
     if rate:

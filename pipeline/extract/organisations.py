@@ -247,15 +247,18 @@ def _name_in_segment(
         return None
     last = heads[-1]
     end = last + 1
-    # "Council of China", "Organisation for the Prohibition of Chemical Weapons"
-    if end < hi and words[end].lower() in finder.extenders:
-        k = end
-        while k < hi and words[k].lower() in finder.connectors:
-            k += 1
-        if k < hi:
-            end = hi
-            while end > last + 1 and words[end - 1].lower() in finder.connectors:
-                end -= 1
+    # "Council of China", "Organisation for the Prohibition of Chemical Weapons",
+    # "Institute of Energy Studies": the first head followed by "of"/"for" takes the rest.
+    for head in heads:
+        if head + 1 < hi and words[head + 1].lower() in finder.extenders:
+            k = head + 1
+            while k < hi and words[k].lower() in finder.connectors:
+                k += 1
+            if k < hi:
+                last, end = head, hi
+                while end > last + 1 and words[end - 1].lower() in finder.connectors:
+                    end -= 1
+                break
     before_head = sum(1 for w in words[lo:last] if w.lower() not in finder.connectors)
     if before_head == 0 and end == last + 1:
         return None  # a head word alone ("Bank") names nothing

@@ -1,0 +1,163 @@
+"""Agreements: example tables, input text -> expected agreements.
+
+Each case lists every agreement of the text as (phrase, kind, topic, parties, amount); a text
+with none lists none. Parties are compared as sets. ``BUGS_CAUGHT`` keeps every case that
+once came out wrong, with the bug.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.extract.agreements import Agreement, assign_clusters
+from pipeline.extract.document import extract_document
+
+B = 1e9
+
+KINDS = [
+    ("Russia and China signed a $400 billion gas deal.",
+     [("$400 billion gas deal", "deal", "energy", {"Russia", "China"}, 400 * B)]),
+    ("India and Japan signed a memorandum of understanding on high-speed rail.",
+     [("memorandum of understanding on high-speed rail", "memorandum", "infrastructure", {"India", "Japan"}, None)]),
+    ("Iran and China signed a 25-year cooperation pact.",
+     [("25-year cooperation pact", "agreement", "other", {"Iran", "China"}, None)]),
+    ("Turkey and Russia agreed to build a nuclear power plant.",
+     [("agreed to build a nuclear power plant", "agreed_action", "energy", {"Turkey", "Russia"}, None)]),
+    ("Beijing pledged to buy more soybeans from Brazil.",
+     [("pledged to buy more soybeans from Brazil", "pledge", "agriculture", {"China", "Brazil"}, None)]),
+    ("Germany and France issued a joint declaration on defence.",
+     [("joint declaration on defence", "joint_statement", "defence", {"Germany", "France"}, None)]),
+    ("The EU and Mercosur reached a framework agreement on trade.",
+     [("framework agreement on trade", "framework_agreement", "trade", {"European Union", "Mercosur"}, None)]),
+    ("Russia and China extended the 2001 Treaty of Good-Neighbourliness.",
+     [("2001 Treaty", "treaty", "diplomacy", {"Russia", "China"}, None)]),
+    ("Vietnam and India signed a contract for BrahMos missiles.",
+     [("contract for BrahMos missiles", "contract", "defence", {"Vietnam", "India"}, None)]),
+    ("The two sides signed 15 agreements covering energy and trade.",
+     [("15 agreements covering energy and trade", "agreement", "multiple", set(), None)]),
+]
+
+PARTIES = [
+    ("Gazprom signed a 30-year supply contract with CNPC on Wednesday.",
+     [("30-year supply contract with CNPC", "contract", "other", {"Gazprom", "China National Petroleum Corporation"}, None)]),
+    ("India signed a deal with Russia in New Delhi for S-400 missiles.",
+     [("deal with Russia in New Delhi for S-400 missiles", "deal", "defence", {"India", "Russia"}, None)]),
+    ("Russia and China held naval drills in the Sea of Japan after they agreed to conduct the exercise.",
+     [("agreed to conduct the exercise", "agreed_action", "defence", {"Russia", "China"}, None)]),
+    ("Reuters reported that Saudi Arabia and Pakistan signed a defence pact.",
+     [("defence pact", "agreement", "defence", {"Saudi Arabia", "Pakistan"}, None)]),
+    ("The agreement was reached between the European Union and Mercosur after years of talks.",
+     [("agreement", "agreement", "other", {"European Union", "Mercosur"}, None)]),
+    ("Washington and Tokyo signed a trade deal, the Financial Times said.",
+     [("trade deal", "deal", "trade", {"United States", "Japan"}, None)]),
+]
+
+MENTIONS = [
+    ("Russia and China signed a $400 billion energy deal. The deal stalled. The energy deal was revived.",
+     [("$400 billion energy deal", "deal", "energy", {"Russia", "China"}, 400 * B)]),
+    ("China and Russia issued a joint statement. The extensive joint statement covered energy and space.",
+     [("joint statement", "joint_statement", "other", {"China", "Russia"}, None)]),
+    ("Rosneft and BP agreed to build a refinery. The deal was signed in London.",
+     [("agreed to build a refinery", "agreed_action", "energy", {"Rosneft", "BP"}, None)]),
+    ("Russia sold arms to India under an arms deal. China signed a gas deal with Russia.",
+     [("arms deal", "deal", "defence", {"Russia", "India"}, None),
+      ("gas deal with Russia", "deal", "energy", {"China", "Russia"}, None)]),
+]
+
+PACKAGES = [
+    ("The presidents signed 32 separate bilateral agreements including the integration of the "
+     "Eurasian Economic Union and Silk Road, a non-aggression pledge in cyberspace.",
+     [("32 separate bilateral agreements", "agreement", "multiple", set(), None),
+      ("integration of the Eurasian Economic Union and Silk Road", "agreement", "trade", set(), None),
+      ("non-aggression pledge", "pledge", "cyber", set(), None)]),
+    ("India and the UAE signed five agreements, including a currency swap and a food corridor.",
+     [("five agreements", "agreement", "multiple", {"India", "United Arab Emirates"}, None),
+      ("currency swap", "agreement", "finance", {"India", "United Arab Emirates"}, None),
+      ("food corridor", "agreement", "multiple", {"India", "United Arab Emirates"}, None)]),
+    ("They signed 12 deals, among them a port concession and a rail link to the coast.",
+     [("12 deals", "deal", "multiple", set(), None),
+      ("port concession", "agreement", "infrastructure", set(), None),
+      ("rail link to the coast", "agreement", "infrastructure", set(), None)]),
+]
+
+NOT_AGREEMENTS = [
+    ("Officials must deal with the crisis.", []),
+    ("The foreign ministry said in a statement on Monday that talks would continue.", []),
+    ("There was broad agreement among analysts.", []),
+    ("It was a great deal of money.", []),
+    ("Russia and China deepened their partnership.", []),
+    ("Analysts are in agreement that prices will rise.", []),
+]
+
+# Every case that once came out wrong, with what was wrong.
+BUGS_CAUGHT = [
+    # "deal with" was always read as the verb, so "a deal with Russia" was lost
+    ("India signed a deal with Russia.", [("deal with Russia", "deal", "other", {"India", "Russia"}, None)]),
+    # "Sea of Japan" made Japan a party
+    ("Russia and China agreed to conduct the naval exercise in the Sea of Japan.",
+     [("agreed to conduct the naval exercise in the Sea of Japan", "agreed_action", "defence", {"Russia", "China"}, None)]),
+    # "energy and space deals" was cut at "and" into "space deals"
+    ("The two leaders outlined new energy and space deals.",
+     [("energy and space deals", "deal", "multiple", set(), None)]),
+    # "memorandum agreement" gave two agreements
+    ("Russia and China also signed a memorandum agreement not to launch cyberattacks.",
+     [("memorandum agreement", "memorandum", "cyber", {"Russia", "China"}, None)]),
+    # a section heading inside the article was taken for an agreement
+    ("Title line\n\nRussia-China Cooperation Agreement\n\nThe defence officials met.", []),
+    # "Silk Road" in a name made the topic infrastructure
+    ("They agreed on the integration of the Eurasian Economic Union and Silk Road, a trade agreement.",
+     [("trade agreement", "agreement", "trade", set(), None)]),
+    # the complement ran over a verb: "statement on the prevention of nuclear war can be seen"
+    ("Russia and China endorsed the \u201cP5\u201d statement on the prevention of nuclear war, which can be seen as a win.",
+     [("\u201cP5\u201d statement on the prevention of nuclear war", "joint_statement", "defence",
+       {"China", "France", "Russia", "United Kingdom", "United States"}, None)]),
+    # a clause ran over a time adverbial: "promise made by the two leaders during last November's ..."
+    ("The visit builds on a promise made by the two leaders during last November's summit.",
+     [("promise made by the two leaders", "pledge", "diplomacy", set(), None)]),
+    # "for Russia's Sberbank" made the borrower, not the countries, the party
+    ("Russia and China reached a $1 billion line of credit for Russia\u2019s Sberbank.",
+     [("$1 billion line of credit for Russia\u2019s Sberbank", "agreement", "finance", {"Russia", "China"}, 1 * B)]),
+]
+
+GROUPS = {"kinds": KINDS, "parties": PARTIES, "mentions": MENTIONS, "packages": PACKAGES,
+          "not agreements": NOT_AGREEMENTS, "bugs caught": BUGS_CAUGHT}
+CASES = [
+    pytest.param(text, expected, id=f"{group}: {text[:40]}")
+    for group, cases in GROUPS.items()
+    for text, expected in cases
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_example(text: str, expected: list[tuple]) -> None:
+    agreements = extract_document(text).agreements
+    got = [(a.text, a.kind, a.topic, set(a.parties), a.amount) for a in agreements]
+    # An empty party set in a case means "not asserted" (parties come from the whole article).
+    got_cmp = [(t, k, tp, p if e[3] else set(), v) for (t, k, tp, p, v), e in zip(got, expected)]
+    assert len(got) == len(expected) and got_cmp == expected, f"{text!r}: {got}"
+    for a in agreements:
+        assert text[a.start : a.end] == a.text
+        assert all(0 <= s < e <= len(text) for s, e in a.mentions)
+
+
+def test_every_mention_of_one_agreement_is_kept() -> None:
+    text = "Russia and China signed a $400 billion energy deal. The deal stalled. The energy deal was revived."
+    (deal,) = extract_document(text).agreements
+    assert [text[s:e] for s, e in deal.mentions] == ["$400 billion energy deal", "deal", "energy deal"]
+
+
+def test_the_same_deal_in_two_articles_shares_a_cluster() -> None:
+    first = extract_document("Russia and China signed a $400 billion energy deal in 2014.").agreements
+    second = extract_document("Last year, the two countries signed a 30-year gas deal valued at $400 billion. "
+                              "China and Russia were pleased.").agreements
+    other = extract_document("China and Russia signed a $2 billion agricultural fund agreement.").agreements
+    clustered = assign_clusters({"a": first, "b": second, "c": other})
+    keys = {doc: [a.cluster_key for a in items] for doc, items in clustered.items()}
+    assert keys["a"] == keys["b"]
+    assert keys["c"] != keys["a"]
+
+
+def test_an_agreement_without_value_or_year_is_its_own_cluster() -> None:
+    a = Agreement(0, 4, "deal", "deal", ["Russia"], "other", None, None)
+    clustered = assign_clusters({"x": [a], "y": [a]})
+    assert clustered["x"][0].cluster_key != clustered["y"][0].cluster_key

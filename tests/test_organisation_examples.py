@@ -1,0 +1,129 @@
+"""Organisations: example tables, input text -> expected mentions and canonical names.
+
+Each case lists every organisation mention of the text as (mention text, canonical name);
+texts with none list none. The gazetteer cases check resolution (Nato = NATO = North
+Atlantic Treaty Organization); the pattern cases use names the gazetteer does not hold.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from pipeline.extract.document import extract_document
+from pipeline.extract.organisations import normalise_org_name
+from pipeline.paths import RULES_DIR
+
+GAZETTEER = [
+    ("NATO and Nato are one alliance.", [("NATO", "North Atlantic Treaty Organization"),
+                                          ("Nato", "North Atlantic Treaty Organization")]),
+    ("The North Atlantic Treaty Organization met.", [("North Atlantic Treaty Organization", "North Atlantic Treaty Organization")]),
+    ("The SCO summit was held by the Shanghai Cooperation Organisation.",
+     [("SCO", "Shanghai Cooperation Organization"), ("Shanghai Cooperation Organisation", "Shanghai Cooperation Organization")]),
+    ("Russia's Sberbank and VTB Bank lent money.", [("Sberbank", "Sberbank"), ("VTB Bank", "VTB")]),
+    ("Gazprom signed with CNPC.", [("Gazprom", "Gazprom"), ("CNPC", "China National Petroleum Corporation")]),
+    ("The IMF and the World Bank met in Washington.", [("IMF", "International Monetary Fund"), ("World Bank", "World Bank")]),
+    ("Reuters reported, citing TASS and Xinhua.", [("Reuters", "Reuters"), ("TASS", "TASS"), ("Xinhua", "Xinhua")]),
+    ("The Kremlin and the White House disagreed.", [("Kremlin", "Kremlin"), ("White House", "White House")]),
+    ("Saudi Aramco and Abu Dhabi National Oil Company (ADNOC) bid.",
+     [("Saudi Aramco", "Saudi Aramco"), ("Abu Dhabi National Oil Company", "Abu Dhabi National Oil Company"),
+      ("ADNOC", "Abu Dhabi National Oil Company")]),
+    ("BRICS and the New Development Bank", [("BRICS", "BRICS"), ("New Development Bank", "New Development Bank")]),
+    ("Lockheed Martin and BAE Systems won contracts.", [("Lockheed Martin", "Lockheed Martin"), ("BAE Systems", "BAE Systems")]),
+    ("Barclays, HSBC and UBS cut exposure.", [("Barclays", "Barclays"), ("HSBC", "HSBC"), ("UBS", "UBS")]),
+    ("the Bank of China and Industrial and Commercial Bank of China lent.",
+     [("Bank of China", "Bank of China"), ("Industrial and Commercial Bank of China", "Industrial and Commercial Bank of China")]),
+    ("Oil and Natural Gas Corporation bid for the field.", [("Oil and Natural Gas Corporation", "Oil and Natural Gas Corporation")]),
+    ("Rosatom will build the plant with Électricité de France.", [("Rosatom", "Rosatom"), ("Électricité de France", "Électricité de France")]),
+    ("The Stockholm International Peace Research Institute (SIPRI) said.",
+     [("Stockholm International Peace Research Institute", "Stockholm International Peace Research Institute"),
+      ("SIPRI", "Stockholm International Peace Research Institute")]),
+    ("The European Union and the EU's Council", [("European Union", "European Union"), ("EU", "European Union")]),
+]
+
+PATTERNS = [
+    ("Officials at the Kazakh Railways Company said so.", [("Kazakh Railways Company", "Kazakh Railways Company")]),
+    ("He joined the Far Eastern Shipping Corporation last year.",
+     [("Far Eastern Shipping Corporation", "Far Eastern Shipping Corporation")]),
+    ("The deal was financed by Vnesh Trade Bank and others.", [("Vnesh Trade Bank", "Vnesh Trade Bank")]),
+    ("a report by the Lanzhou Institute of Energy Studies found", [("Lanzhou Institute of Energy Studies", "Lanzhou Institute of Energy Studies")]),
+    ("Professors at Ural Federal University disagreed.", [("Ural Federal University", "Ural Federal University")]),
+    ("according to the Caspian Oil Group on Monday", [("Caspian Oil Group", "Caspian Oil Group")]),
+    ("The Bolivarian Armed Forces held drills.", [("Bolivarian Armed Forces", "Bolivarian Armed Forces")]),
+    ("The Mongolian Democratic Party won seats.", [("Mongolian Democratic Party", "Mongolian Democratic Party")]),
+    ("The Asian Infrastructure Investment Bank (AIIB) lends; the AIIB grew.",
+     [("Asian Infrastructure Investment Bank", "Asian Infrastructure Investment Bank"),
+      ("AIIB", "Asian Infrastructure Investment Bank"), ("AIIB", "Asian Infrastructure Investment Bank")]),
+    ("the Andean Energy Agency (AEA) and the AEA board", [("Andean Energy Agency", "Andean Energy Agency"),
+                                                         ("AEA", "Andean Energy Agency"), ("AEA", "Andean Energy Agency")]),
+    ("Officials of India's Ministry of Defence met the press.", [("Ministry of Defence", "Ministry of Defence (India)")]),
+    ("a reporter for the Kathmandu Post wrote", [("Kathmandu Post", "Kathmandu Post")]),
+    ("Delegates from Siemens Energy and Adani Green Energy Ltd met in a hotel.",
+     [("Siemens Energy", "Siemens Energy"), ("Adani Green Energy Ltd", "Adani Green Energy Ltd")]),
+    ("fellows at Harvard University's Belfer Center wrote", [("Harvard University", "Harvard University"), ("Belfer Center", "Belfer Center")]),
+    ("China National Offshore Oil Corp (CNOOC) bid for the block.",
+     [("China National Offshore Oil Corp", "China National Offshore Oil Corporation"),
+      ("CNOOC", "China National Offshore Oil Corporation")]),
+]
+
+NOT_ORGANISATIONS = [
+    ("Vladimir Putin met Xi Jinping in Beijing.", []),
+    ("The Belt and Road Initiative spans Asia.", []),
+    ("The Power of Siberia pipeline opened in 2019.", []),
+    ("Peace Mission 2014 was held in Northern China.", []),
+    ("Russia and China are members.", []),
+    ("The Soviet Union collapsed in 1991.", []),
+    ("the United States and the Cold War", []),
+    ("officials at the Eastern Economic Forum in Vladivostok spoke", []),
+    ("the Bank said", []),
+    ("the Ministry said", []),
+    ("GPS and Galileo compete with BeiDou.", []),
+]
+
+# Every case that once came out wrong, with what was wrong.
+BUGS_CAUGHT = [
+    # two names joined by "and" became one candidate overlapping a gazetteer name and were dropped
+    ("Delegates from Siemens Energy and Adani Green Energy Ltd met in a hotel.",
+     [("Siemens Energy", "Siemens Energy"), ("Adani Green Energy Ltd", "Adani Green Energy Ltd")]),
+    # "Corp" and "Corporation" were two organisations
+    ("China National Offshore Oil Corp said; China National Offshore Oil Corporation agreed.",
+     [("China National Offshore Oil Corp", "China National Offshore Oil Corporation"),
+      ("China National Offshore Oil Corporation", "China National Offshore Oil Corporation")]),
+    # the possessive owner was part of the name ("India's Ministry of Defence")
+    ("Officials of India's Ministry of Defence met the press.", [("Ministry of Defence", "Ministry of Defence (India)")]),
+    # "Forum" as a head word turned events into organisations
+    ("the Belt and Road Forum in Beijing drew leaders", []),
+]
+
+GROUPS = {"gazetteer": GAZETTEER, "patterns": PATTERNS, "not organisations": NOT_ORGANISATIONS,
+          "bugs caught": BUGS_CAUGHT}
+CASES = [
+    pytest.param(text, expected, id=f"{group}: {text[:40]}")
+    for group, cases in GROUPS.items()
+    for text, expected in cases
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_example(text: str, expected: list[tuple[str, str]]) -> None:
+    found = extract_document(text)
+    got = [(m.text, org.name) for m, org in zip(found.mentions, found.mention_organisations)]
+    assert got == expected, f"{text!r}: {got}"
+    assert all(text[m.start : m.end] == m.text for m in found.mentions)
+
+
+def _gazetteer() -> list[dict]:
+    return json.loads((RULES_DIR / "organisations.json").read_text(encoding="utf-8"))["organisations"]
+
+
+def test_gazetteer_is_broad_and_unambiguous() -> None:
+    entries = _gazetteer()
+    assert len(entries) >= 400
+    forms = Counter(f for e in entries for f in {normalise_org_name(x) for x in [e["name"], *e.get("aliases", [])]})
+    assert [f for f, n in forms.items() if n > 1] == []
+    types = {"government", "military", "intergovernmental", "company", "financial", "media",
+             "academic", "think_tank", "political_party", "other"}
+    assert {e["type"] for e in entries} <= types
+    assert all(e["wikidata"] is None or e["wikidata"].startswith("Q") for e in entries)
