@@ -116,6 +116,12 @@ def _words_pattern(words: Sequence[str], plurals: bool = False) -> re.Pattern[st
     return re.compile(rf"(?i)(?<![\w-])(?:{alternation}){plural}(?![\w])")
 
 
+def _first_letters(words: Sequence[str]) -> str:
+    """Character class body of the first letters of some words, both cases: a cheap
+    look-ahead that spares the alternation at most word starts."""
+    return re.escape("".join(sorted({c for w in words for c in (w[0].lower(), w[0].upper())})))
+
+
 def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> AgreementRules:
     nouns, verbs, party_nouns = data["nouns"], data["verbs"], data.get("party_nouns", {})
     words = sorted([*nouns, *verbs, *party_nouns], key=len, reverse=True)
@@ -127,7 +133,7 @@ def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> Ag
     after = "|".join(re.escape(w) for w in not_party.get("after", [])) or "(?!)"
     phrase = data["phrase"]
     return AgreementRules(
-        trigger=re.compile(rf"(?i)(?<![\w-])(?:{alternation})(?![\w])"),
+        trigger=re.compile(rf"(?i)(?<![\w-])(?=[{_first_letters(words)}])(?:{alternation})(?![\w])"),
         nouns={k.lower(): v for k, v in nouns.items()},
         party_nouns={k.lower(): v for k, v in party_nouns.items()},
         verbs={k.lower(): v for k, v in verbs.items()},
@@ -148,7 +154,7 @@ def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> Ag
         kind_topics=dict(data.get("kind_topics", {})),
         broad_kinds=frozenset(data.get("broad_kinds", {}).get("kinds", [])),
         status=[(s, _words_pattern(ws)) for s, ws in data["status"].items()],
-        country_pattern=re.compile(rf"(?<![\w-])(?:{form_alt})(?![\w])"),
+        country_pattern=re.compile(rf"(?<![\w-])(?=[A-Z])(?:{form_alt})(?![\w])"),
         countries_of_form=forms,
         not_party_before=re.compile(rf"(?:{before})\s+$"),
         not_party_after=re.compile(rf"^\s+(?:{after})\b"),
@@ -411,7 +417,8 @@ def find_agreements(
     """
     rules = rules or default_agreement_rules()
     sentences = sentence_spans(text)
-    top_countries = _top_countries(text, rules)
+    countries = find_country_spans(text, rules=rules)
+    top_countries = _top_countries(countries)
     agreements: list[Agreement] = []
     packages: list[tuple[Agreement, int]] = []
     for trigger in find_triggers(text, rules):
@@ -431,7 +438,7 @@ def find_agreements(
             continue
         agreement = _new_agreement(
             text, start, end, trigger.kind, trigger.start, (s_start, s_end), figures, organisations,
-            top_countries, rules,
+            top_countries, rules, countries,
         )
         agreements.append(agreement)
         if _PACKAGE.match(agreement.text):
@@ -442,7 +449,7 @@ def find_agreements(
                 continue
             member = _new_agreement(
                 text, start, end, rules.package_member_kind, start, (start, s_end), figures,
-                organisations, top_countries, rules,
+                organisations, top_countries, rules, countries,
             )
             member.parties = list(package.parties)
             member.status = package.status
@@ -461,6 +468,7 @@ def _new_agreement(
     organisations: Sequence[PartyMention],
     top_countries: list[str],
     rules: AgreementRules,
+    country_spans: Sequence[tuple[int, int, tuple[str, ...]]] | None = None,
 ) -> Agreement:
     s_start, s_end = sentence_span
     sentence = text[s_start:s_end]
@@ -472,7 +480,9 @@ def _new_agreement(
         end=end,
         text=phrase,
         kind=kind,
-        parties=find_parties(text, start, end, sentence_span, organisations, top_countries, rules),
+        parties=find_parties(
+            text, start, end, sentence_span, organisations, top_countries, rules, country_spans
+        ),
         topic=classify_topic(phrase, sentence, rules, kind, trigger_start - s_start),
         status=classify_status(sentence, rules),
         year=int(year.group(1)) if year else None,
@@ -573,6 +583,7 @@ def find_parties(
     organisations: Sequence[PartyMention],
     top_countries: Sequence[str],
     rules: AgreementRules | None = None,
+    country_spans: Sequence[tuple[int, int, tuple[str, ...]]] | None = None,
 ) -> list[str]:
     """Parties of the agreement named at text[start:end], by common or canonical name.
 
@@ -588,10 +599,12 @@ def find_parties(
         o for o in organisations
         if s_start <= o.start and o.end <= s_end and o.type not in rules.non_party_org_types
     ]
-    countries = [
-        c for c in find_country_spans(text, s_start, s_end, rules)
-        if not any(o.start <= c[0] and c[1] <= o.end for o in organisations)
-    ]
+    in_sentence = (
+        [c for c in country_spans if s_start <= c[0] and c[1] <= s_end]
+        if country_spans is not None
+        else find_country_spans(text, s_start, s_end, rules)
+    )
+    countries = [c for c in in_sentence if not any(o.start <= c[0] and c[1] <= o.end for o in organisations)]
     first: list[str] = []
     later: list[str] = []
     for o in orgs:
@@ -645,10 +658,10 @@ def _value_of(
     return after[0] if after else None
 
 
-def _top_countries(text: str, rules: AgreementRules) -> list[str]:
+def _top_countries(country_spans: Sequence[tuple[int, int, tuple[str, ...]]]) -> list[str]:
     """The two countries the article names most often (ties in order of appearance)."""
     counts: Counter[str] = Counter()
-    for _, _, names in find_country_spans(text, rules=rules):
+    for _, _, names in country_spans:
         if len(names) == 1:
             counts[names[0]] += 1
     return [name for name, _ in counts.most_common(2)]

@@ -13,10 +13,13 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+import ahocorasick
+
 from pipeline.rules import load_rules
 
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _DASH = r"(?:-|–|—|to)"
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,48 @@ class MoneyRules:
     missing_pattern: re.Pattern[str]
     rate_pattern: re.Pattern[str]
     range_tail: re.Pattern[str]
+    anchors: Any  # Aho-Corasick automaton of currency symbols, codes, words and multipliers
+
+
+def _anchor_automaton(words: list[str]) -> Any:
+    """Words without which no figure can match, lower-cased, for a fast first pass."""
+    automaton = ahocorasick.Automaton()
+    for word in {w.lower() for w in words}:
+        automaton.add_word(word, (len(word), word[0].isalpha() or word[-1].isalpha()))
+    automaton.make_automaton()
+    return automaton
+
+
+def candidate_windows(text: str, rules: MoneyRules | None = None, margin: int = 80) -> list[tuple[int, int]]:
+    """Stretches of text that can hold a figure: around each currency symbol, code, word or
+    multiplier (found in one Aho-Corasick pass), widened to whole words and merged. The
+    regular expressions then run on these stretches only.
+
+    >>> t = "Nothing here. Then $4 billion, later."
+    >>> [t[s:e] for s, e in candidate_windows(t, margin=5)]
+    ['Then $4 billion, later.']
+    """
+    rules = rules or default_money_rules()
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a rare character whose lower case is longer: scan it all
+        return [(0, len(text))]
+    windows: list[tuple[int, int]] = []
+    for end_index, (length, is_word) in rules.anchors.iter(lowered):
+        start, end = end_index - length + 1, end_index + 1
+        if is_word and (
+            (start > 0 and lowered[start - 1].isalpha()) or (end < len(text) and lowered[end].isalpha())
+        ):
+            continue  # "rs" inside "years"
+        lo = max(0, start - margin)
+        lo = lowered.rfind(" ", 0, lo) + 1 if lo > 0 else 0
+        hi = min(len(text), end + margin)
+        space = _SPACE.search(text, hi)
+        hi = space.start() if space else len(text)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
+        else:
+            windows.append((lo, hi))
+    return windows
 
 
 def _alternation(items: list[str]) -> str:
@@ -116,6 +161,9 @@ def build_money_rules(data: dict[str, Any]) -> MoneyRules:
         suffix_pattern=suffix_pattern,
         missing_pattern=missing_pattern,
         rate_pattern=rate_pattern,
+        anchors=_anchor_automaton(
+            [*prefixes, *suffix_words, *(m for m in multipliers if m not in short)]
+        ),
         range_tail=re.compile(
             rf"^[ ]?(?:-|–|—)[ ]?(?:{prefix})?[ ]?(?P<num2>{_DIGITS})"
             rf"(?:(?:[ ]|-)?(?P<mult>(?i:{long_mult}))(?![\w])|[ ]?(?P<smult>(?i:{short_mult}))(?![\w$£€]))"
@@ -229,14 +277,15 @@ def find_monetary_figures(text: str, rules: MoneyRules | None = None) -> list[Mo
     def overlaps(s: int, e: int) -> bool:
         return any(s < te and ts < e for ts, te in taken)
 
+    windows = candidate_windows(text, rules)
     for pattern in (rules.prefix_pattern, rules.suffix_pattern):
-        for match in pattern.finditer(text):
+        for match in (m for lo, hi in windows for m in pattern.finditer(text, lo, hi)):
             figure = _figure_from_match(text, match, rules)
             if figure is None or overlaps(figure.start, figure.end):
                 continue
             figures.append(figure)
             taken.append((figure.start, figure.end))
-    for match in rules.missing_pattern.finditer(text):
+    for match in (m for lo, hi in windows for m in rules.missing_pattern.finditer(text, lo, hi)):
         start, end = match.span("mult")
         if overlaps(start, end):
             continue

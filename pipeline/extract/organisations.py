@@ -280,9 +280,12 @@ def find_pattern_mentions(text: str, finder: OrganisationFinder) -> list[OrgMent
     [('Ministry of Defence', 'Ministry of Defence (India)'), ('Siemens Energy', 'Siemens Energy'), ('Adani Green Energy Ltd', 'Adani Green Energy Ltd')]
     """
     found = []
+    headline: dict[int, bool] = {}  # line start -> is a Title Case line, computed once per line
     for match in finder.run_pattern.finditer(text):
         line_start, line_end = line_bounds(text, match.start())
-        if is_title_case_line(text[line_start:line_end]):
+        if line_start not in headline:
+            headline[line_start] = is_title_case_line(text[line_start:line_end])
+        if headline[line_start]:
             continue
         words, offsets, pos = [], [], match.start()
         for w in match.group(0).split(" "):
