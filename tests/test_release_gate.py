@@ -8,14 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import (
-    build_agreements,
-    build_documents,
-    build_monetary_figures,
-    build_organisation_tables,
-    build_raw_articles,
-    source_records,
-)
+from pipeline.build import build_tables
 from pipeline.release import ReleaseBlocked, publish_release
 
 from .conftest import RAW
@@ -23,18 +16,7 @@ from .conftest import RAW
 
 @pytest.fixture(scope="module")
 def built() -> tuple[dict, list]:
-    raw = build_raw_articles(RAW)
-    docs, _ = build_documents(raw)
-    mentions, orgs = build_organisation_tables(docs)
-    figures = build_monetary_figures(docs)
-    tables = {
-        "documents": docs,
-        "organisations": orgs,
-        "organisation_mentions": mentions,
-        "monetary_figures": figures,
-        "agreements": build_agreements(docs, figures, mentions, orgs),
-    }
-    return tables, source_records(raw)
+    return build_tables(RAW)
 
 
 def _state(out: Path) -> tuple[str, list[str]]:
