@@ -150,6 +150,32 @@ release. Machine-readable: <a href="results.json">results.json</a>.</p>
 """
 
 
+def latest_release(releases_dir: Path) -> dict[str, Any] | None:
+    """The entry of ``versions.json`` that is marked latest (its version and row counts)."""
+    path = releases_dir / "versions.json"
+    if not path.exists():
+        return None
+    versions = json.loads(path.read_text(encoding="utf-8"))
+    latest = versions.get("latest")
+    return next((v for v in versions.get("versions", []) if v.get("version") == latest), None)
+
+
+def validation_outcome(results: dict[str, SuiteResult]) -> dict[str, Any]:
+    """The overall outcome of a release's validation, as recorded in its manifest."""
+    return {
+        "success": all(r.success for r in results.values()),
+        "expectations": sum(len(r.outcomes) for r in results.values()),
+        "blocking_failures": sum(len(r.blocking_failures) for r in results.values()),
+        "warnings": sum(len(r.warnings) for r in results.values()),
+        "warned": [
+            {"table": r.table, "rule": o.rule, "unexpected_count": o.unexpected_count}
+            for r in results.values()
+            for o in r.warnings
+        ],
+        "report": "validation/results.json",
+    }
+
+
 def _update_versions(releases_dir: Path, entry: dict[str, Any]) -> None:
     path = releases_dir / "versions.json"
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"versions": []}
@@ -190,7 +216,8 @@ def publish_release(
                     f"{name} does not fit schemas/tables/{name}.schema.json: {error}"
                 ) from error
         staged = {name: read_table(staging / f"{name}.parquet") for name in TABLE_NAMES}
-        results = validate_tables(staged)
+        previous = latest_release(releases_dir)
+        results = validate_tables(staged, previous["row_counts"] if previous else None)
         blocking = [r for r in results.values() if not r.success]
         if blocking:
             raise ReleaseBlocked(
@@ -199,11 +226,7 @@ def publish_release(
             )
         warnings = [r.describe_failures() for r in results.values() if r.warnings]
         (staging / "validation").mkdir()
-        report = {
-            "version": version,
-            "success": True,
-            "suites": {n: r.to_dict() for n, r in results.items()},
-        }
+        report = {"version": version, **validation_outcome(results), "suites": {n: r.to_dict() for n, r in results.items()}}
         (staging / "validation" / "results.json").write_text(
             json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -231,12 +254,10 @@ def publish_release(
                 for p in sorted(staging.rglob("*"))
                 if p.is_file()
             },
-            "validation": {
-                "success": True,
-                "blocking_failures": 0,
-                "warnings": sum(len(r.warnings) for r in results.values()),
-                "report": "validation/results.json",
-            },
+            "previous_release": (
+                {"version": previous["version"], "row_counts": previous["row_counts"]} if previous else None
+            ),
+            "validation": validation_outcome(results),
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         write_checksums(staging)

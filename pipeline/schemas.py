@@ -69,6 +69,8 @@ class TableSchema:
     primary_key: tuple[str, ...]
     foreign_keys: tuple[dict[str, Any], ...]
     evidence: dict[str, str] | None
+    checks: tuple[dict[str, Any], ...]  # meaning checks: GX expectations with a rule and a severity
+    release_assertions: dict[str, Any]  # row counts per document, fill rates, drift, ceilings
     descriptor: dict[str, Any]
     path: Path
 
@@ -155,6 +157,8 @@ def load_table_schema(name: str) -> TableSchema:
         primary_key=tuple(descriptor.get("primaryKey", [])),
         foreign_keys=tuple(descriptor.get("foreignKeys", [])),
         evidence=descriptor.get("evidence"),
+        checks=tuple(descriptor.get("checks", [])),
+        release_assertions=dict(descriptor.get("releaseAssertions", {})),
         descriptor=descriptor,
         path=path,
     )

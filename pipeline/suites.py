@@ -35,10 +35,69 @@ def parameter_name(resource: str, field: str) -> str:
 
 
 def derived_columns(schema: TableSchema) -> list[str]:
-    """The check columns the validator appends to a table, in order."""
-    if not schema.evidence:
+    """The check columns the validator appends to a table, in order: the evidence columns,
+    then those the schema's meaning checks name."""
+    columns = []
+    if schema.evidence:
+        columns += ["_document_length", "_document_slice"]
+        columns += ["_spans_valid"] if "spans" in schema.evidence else []
+    for check in schema.checks:
+        for key in ("column", "column_A", "column_B"):
+            name = check["kwargs"].get(key)
+            if isinstance(name, str) and name.startswith("_") and name not in columns:
+                columns.append(name)
+    return columns
+
+
+def release_parameter(table: str, what: str) -> str:
+    """Name of a release-level suite parameter ("agreements_min_rows").
+
+    >>> release_parameter("agreements", "max_rows")
+    'agreements_max_rows'
+    """
+    return f"{table}_{what}"
+
+
+def release_expectations(schema: TableSchema) -> list[dict[str, Any]]:
+    """Assertions on the whole table, as in mature open-data publishers: row counts relative
+    to the number of documents (too few blocks, too many warns), fill rates of key columns
+    and drift against the previous release (warnings)."""
+    spec = schema.release_assertions
+    if not spec:
         return []
-    return ["_document_length", "_document_slice"] + (["_spans_valid"] if "spans" in schema.evidence else [])
+    per_doc = spec.get("rowsPerDocument")
+    if per_doc:
+        low = f"at least {per_doc['min']} rows per document"
+        high = f"at most {per_doc['max']} rows per document"
+    else:
+        low, high = f"at least {spec.get('minRows', 0)} rows", "no upper bound"
+    exps = [
+        _expectation(
+            "expect_table_row_count_to_be_between", low, "critical",
+            min_value={"$PARAMETER": release_parameter(schema.name, "min_rows")}, max_value=None,
+        ),
+        _expectation(
+            "expect_table_row_count_to_be_between", high, "warning",
+            min_value=None, max_value={"$PARAMETER": release_parameter(schema.name, "max_rows")},
+        ),
+    ]
+    if "maxShrink" in spec:
+        exps.append(
+            _expectation(
+                "expect_table_row_count_to_be_between",
+                f"the table keeps at least {1 - spec['maxShrink']:.0%} of the previous release's rows",
+                "warning",
+                min_value={"$PARAMETER": release_parameter(schema.name, "shrink_floor")}, max_value=None,
+            )
+        )
+    for column, rate in spec.get("fillRates", {}).items():
+        exps.append(
+            _expectation(
+                "expect_column_values_to_not_be_null", f"{column} is filled in at least {rate:.0%} of rows",
+                "warning", column=column, mostly=rate,
+            )
+        )
+    return exps
 
 
 def derive_suite(schema: TableSchema) -> dict[str, Any]:
@@ -137,6 +196,9 @@ def derive_suite(schema: TableSchema) -> dict[str, Any]:
                     value_set=[True],
                 )
             )
+    for check in schema.checks:
+        exps.append(_expectation(check["expectation"], check["rule"], check.get("severity", "critical"), **check["kwargs"]))
+    exps += release_expectations(schema)
     return {
         "name": schema.name,
         "expectations": exps,

@@ -1,13 +1,20 @@
 """Blocking asset checks: each table's stored Great Expectations suite.
 
 A failed critical expectation fails its check with ERROR severity, so no asset downstream
-(the release among them) runs; failed warning-level expectations are reported with WARN.
+(the release among them) runs and the latest release stays as it was; failed warning-level
+expectations (a figure whose number the source omits, a drift against the previous release)
+fail the check with WARN severity, which blocks nothing and shows in the UI.
+
+Each check loads the tables its suite refers to (documents for evidence and row counts per
+document, the targets of references) and the previous release's row counts for drift.
 """
 
 
 import dagster as dg
 import pandas as pd
 
+from pipeline.defs.resources import PipelineSettings
+from pipeline.release import latest_release
 from pipeline.validation import SuiteResult, validate_table
 
 
@@ -27,67 +34,92 @@ def check_result(result: SuiteResult) -> dg.AssetCheckResult:
     )
 
 
-def run_suite(name: str, **tables: pd.DataFrame) -> dg.AssetCheckResult:
-    return check_result(validate_table(name, tables[name], tables))
+def run_suite(name: str, settings: PipelineSettings, **tables: pd.DataFrame) -> dg.AssetCheckResult:
+    previous = latest_release(settings.output_path / "releases")
+    return check_result(validate_table(name, tables[name], tables, previous["row_counts"] if previous else None))
 
 
 def _description(name: str) -> str:
     return f"Great Expectations suite schemas/suites/{name}.json, derived from schemas/tables/{name}.schema.json."
 
 
+def _ins(*names: str) -> dict[str, dg.AssetIn]:
+    return {n: dg.AssetIn(n) for n in names}
+
+
 @dg.asset_check(asset="documents", blocking=True, description=_description("documents"))
-def documents_suite(documents: pd.DataFrame) -> dg.AssetCheckResult:
-    return run_suite("documents", documents=documents)
+def documents_suite(settings: PipelineSettings, documents: pd.DataFrame) -> dg.AssetCheckResult:
+    return run_suite("documents", settings, documents=documents)
 
 
-@dg.asset_check(asset="organisations", blocking=True, description=_description("organisations"))
-def organisations_suite(organisations: pd.DataFrame) -> dg.AssetCheckResult:
-    return run_suite("organisations", organisations=organisations)
-
-
-@dg.asset_check(
-    asset="organisation_mentions",
-    blocking=True,
-    description=_description("organisation_mentions"),
-    additional_ins={"documents": dg.AssetIn("documents"), "organisations": dg.AssetIn("organisations")},
+@dg.multi_asset_check(
+    name="organisation_tables_suites",
+    specs=[
+        dg.AssetCheckSpec("organisations_suite", asset="organisations", blocking=True,
+                          additional_deps=["documents", "organisation_mentions"],
+                          description=_description("organisations")),
+        dg.AssetCheckSpec("organisation_mentions_suite", asset="organisation_mentions", blocking=True,
+                          additional_deps=["documents", "organisations"],
+                          description=_description("organisation_mentions")),
+    ],
+    ins=_ins("organisations", "organisation_mentions", "documents"),
+    description="The two organisation tables come from one step and refer to each other "
+    "(every mention's organisation exists; every organisation has a mention), so one check "
+    "step runs both suites.",
 )
-def organisation_mentions_suite(
-    organisation_mentions: pd.DataFrame, documents: pd.DataFrame, organisations: pd.DataFrame
-) -> dg.AssetCheckResult:
-    return run_suite(
-        "organisation_mentions",
-        organisation_mentions=organisation_mentions,
-        documents=documents,
-        organisations=organisations,
-    )
+def organisation_tables_suites(
+    settings: PipelineSettings,
+    organisations: pd.DataFrame,
+    organisation_mentions: pd.DataFrame,
+    documents: pd.DataFrame,
+):
+    tables = {"organisations": organisations, "organisation_mentions": organisation_mentions, "documents": documents}
+    for name in ("organisations", "organisation_mentions"):
+        result = run_suite(name, settings, **tables)
+        yield dg.AssetCheckResult(
+            asset_key=name,
+            check_name=f"{name}_suite",
+            passed=result.passed,
+            severity=result.severity,
+            metadata=result.metadata,
+            description=result.description,
+        )
 
 
 @dg.asset_check(
     asset="monetary_figures",
     blocking=True,
     description=_description("monetary_figures"),
-    additional_ins={"documents": dg.AssetIn("documents")},
+    additional_ins=_ins("documents"),
 )
-def monetary_figures_suite(monetary_figures: pd.DataFrame, documents: pd.DataFrame) -> dg.AssetCheckResult:
-    return run_suite("monetary_figures", monetary_figures=monetary_figures, documents=documents)
+def monetary_figures_suite(
+    settings: PipelineSettings, monetary_figures: pd.DataFrame, documents: pd.DataFrame
+) -> dg.AssetCheckResult:
+    return run_suite("monetary_figures", settings, monetary_figures=monetary_figures, documents=documents)
 
 
 @dg.asset_check(
     asset="agreements",
     blocking=True,
     description=_description("agreements"),
-    additional_ins={"documents": dg.AssetIn("documents"), "monetary_figures": dg.AssetIn("monetary_figures")},
+    additional_ins=_ins("documents", "monetary_figures", "organisations"),
 )
 def agreements_suite(
-    agreements: pd.DataFrame, documents: pd.DataFrame, monetary_figures: pd.DataFrame
+    settings: PipelineSettings,
+    agreements: pd.DataFrame,
+    documents: pd.DataFrame,
+    monetary_figures: pd.DataFrame,
+    organisations: pd.DataFrame,
 ) -> dg.AssetCheckResult:
-    return run_suite("agreements", agreements=agreements, documents=documents, monetary_figures=monetary_figures)
+    return run_suite(
+        "agreements", settings,
+        agreements=agreements, documents=documents, monetary_figures=monetary_figures, organisations=organisations,
+    )
 
 
 SUITE_CHECKS = [
     documents_suite,
-    organisations_suite,
-    organisation_mentions_suite,
+    organisation_tables_suites,
     monetary_figures_suite,
     agreements_suite,
 ]
