@@ -1,8 +1,9 @@
-"""Command line: ``python -m pipeline release|suites``."""
+"""Command line: ``python -m pipeline release|validate|suites``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,29 @@ def _release(args: argparse.Namespace) -> int:
         return 1
     print(path)
     return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from pipeline.verify import verify_release
+
+    check = verify_release(Path(args.release_dir))
+    print(check.report())
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "release": str(check.folder),
+                    "trusted": check.trusted,
+                    "problems": check.problems,
+                    "suites": {n: r.to_dict() for n, r in check.results.items()},
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+    return 0 if check.trusted else 1
 
 
 def _suites(args: argparse.Namespace) -> int:
@@ -51,6 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     release.add_argument("--raw-dir", default="raw", help="folder of raw article files (default: raw)")
     release.add_argument("--output-dir", default="outputs", help="folder for tables and releases (default: outputs)")
     release.set_defaults(func=_release)
+    validate = sub.add_parser(
+        "validate",
+        help="check a release folder before trusting it: SHA256SUMS, datapackage.json hashes, "
+        "then every suite; exit 0 only when all hold",
+    )
+    validate.add_argument("release_dir", help="a release folder, e.g. outputs/releases/<version>")
+    validate.add_argument("--json", help="also write the full result as JSON to this file")
+    validate.set_defaults(func=_validate)
     suites = sub.add_parser("suites", help="check (or --write) the stored expectation suites against the schemas")
     suites.add_argument("--write", action="store_true", help="regenerate schemas/suites/ from schemas/tables/")
     suites.set_defaults(func=_suites)

@@ -122,12 +122,13 @@ def render_validation_html(version: str, results: dict[str, SuiteResult]) -> str
     for name, result in results.items():
         for o in result.outcomes:
             state = "pass" if o.success else ("FAIL" if o.severity == "critical" else "warn")
-            examples = html.escape(json.dumps(o.examples[:3], ensure_ascii=False)) if o.examples else ""
+            examples = html.escape(json.dumps(o.examples, ensure_ascii=False)) if o.examples else ""
+            observed = "" if o.observed_value is None else json.dumps(o.observed_value, ensure_ascii=False)[:200]
             rows.append(
                 f"<tr class='{state.lower()}'><td>{html.escape(name)}</td><td>{state}</td>"
                 f"<td>{html.escape(o.severity)}</td><td>{html.escape(o.expectation)}</td>"
                 f"<td>{html.escape(o.column or '')}</td><td>{html.escape(o.rule)}</td>"
-                f"<td>{o.unexpected_count}</td><td><code>{examples}</code></td></tr>"
+                f"<td>{html.escape(observed)}</td><td>{o.unexpected_count}</td><td><code>{examples}</code></td></tr>"
             )
     summary = "".join(
         f"<li><b>{html.escape(n)}</b>: {r.row_count} rows, {len(r.outcomes)} expectations, "
@@ -144,7 +145,7 @@ tr.fail{{background:#fdd}}tr.warn{{background:#ffd}}code{{font-size:85%}}</style
 release. Machine-readable: <a href="results.json">results.json</a>.</p>
 <ul>{summary}</ul>
 <table><tr><th>table</th><th>result</th><th>severity</th><th>expectation</th><th>column</th>
-<th>rule</th><th>unexpected</th><th>examples</th></tr>
+<th>rule</th><th>observed</th><th>unexpected</th><th>examples (up to ten rows)</th></tr>
 {''.join(rows)}
 </table></body></html>
 """

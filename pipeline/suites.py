@@ -66,21 +66,20 @@ def release_expectations(schema: TableSchema) -> list[dict[str, Any]]:
     if not spec:
         return []
     per_doc = spec.get("rowsPerDocument")
-    if per_doc:
-        low = f"at least {per_doc['min']} rows per document"
-        high = f"at most {per_doc['max']} rows per document"
-    else:
-        low, high = f"at least {spec.get('minRows', 0)} rows", "no upper bound"
+    low = f"at least {per_doc['min']} rows per document" if per_doc else f"at least {spec.get('minRows', 0)} rows"
     exps = [
         _expectation(
             "expect_table_row_count_to_be_between", low, "critical",
             min_value={"$PARAMETER": release_parameter(schema.name, "min_rows")}, max_value=None,
-        ),
-        _expectation(
-            "expect_table_row_count_to_be_between", high, "warning",
-            min_value=None, max_value={"$PARAMETER": release_parameter(schema.name, "max_rows")},
-        ),
+        )
     ]
+    if per_doc:
+        exps.append(
+            _expectation(
+                "expect_table_row_count_to_be_between", f"at most {per_doc['max']} rows per document", "warning",
+                min_value=None, max_value={"$PARAMETER": release_parameter(schema.name, "max_rows")},
+            )
+        )
     if "maxShrink" in spec:
         exps.append(
             _expectation(

@@ -1,0 +1,218 @@
+"""Every expectation of every suite catches its defect.
+
+For each expectation, a copy of the real tables (built from the seed articles) gets one
+precise defect aimed at it; validating makes that expectation fail, and any other failure
+is a direct consequence on the same column (a null ``text`` also breaks the evidence
+equality). A suite expectation without a defect here fails the coverage test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from pipeline.build import build_tables
+from pipeline.schemas import TABLE_NAMES, load_table_schema
+from pipeline.suites import load_suite
+from pipeline.validation import validate_table
+
+from .conftest import RAW
+
+Tables = dict[str, pd.DataFrame]
+
+
+@pytest.fixture(scope="module")
+def tables() -> Tables:
+    built, _ = build_tables(RAW)
+    return built
+
+
+@pytest.fixture(scope="module")
+def already_failing(tables: Tables) -> dict[str, set[str]]:
+    """Rules that fail on the real tables as they are (warnings such as "invest billion")."""
+    return {
+        t: {o.rule for o in validate_table(t, tables[t], tables).outcomes if not o.success} for t in TABLE_NAMES
+    }
+
+
+def _columns(kwargs: dict[str, Any]) -> set[str]:
+    return {kwargs[k] for k in ("column", "column_A", "column_B") if isinstance(kwargs.get(k), str)}
+
+
+def _first_with(frame: pd.DataFrame, column: str) -> int:
+    """Index of the first row where ``column`` has a value."""
+    return int(frame.index[frame[column].notna()][0])
+
+
+# Defects for the derived check columns: each breaks the data the column is computed from.
+def _spans(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
+    frame.at[0, "mentions"] = [{"start": 5, "end": 2}]
+    return frame
+
+
+def _title(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
+    frame.at[0, "title"] = "A title that is not the first line"
+    return frame
+
+
+def _ceiling(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
+    i = _first_with(frame, "amount")
+    frame.loc[i, ["amount", "low", "high"]] = 1e20
+    return frame
+
+
+def _null_amount(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
+    i = _first_with(frame, "amount")
+    frame.loc[i, ["amount", "low", "high"]] = None
+    frame.at[i, "qualifier"] = "exact"
+    return frame
+
+
+def _party_count(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
+    frame.at[0, "parties"] = []
+    return frame
+
+
+def _unknown_party(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
+    frame.at[0, "parties"] = ["Atlantis"]
+    return frame
+
+
+def _value_mismatch(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
+    i = _first_with(frame, "figure_id")
+    frame.at[i, "amount"] = frame.at[i, "amount"] * 2
+    return frame
+
+
+DERIVED: dict[str, Callable[[pd.DataFrame, Tables], pd.DataFrame]] = {
+    "_spans_valid": _spans,
+    "_title_is_first_line": _title,
+    "_amount_below_ceiling": _ceiling,
+    "_null_amount_is_unknown": _null_amount,
+    "_party_count": _party_count,
+    "_parties_known": _unknown_party,
+    "_value_matches_figure": _value_mismatch,
+}
+
+
+def inject(table: str, expectation: dict[str, Any], tables: Tables) -> tuple[pd.DataFrame, dict[str, int] | None]:
+    """A copy of ``table`` with the defect ``expectation`` is there to catch, and the previous
+    release's row counts to validate against."""
+    frame = tables[table].copy().reset_index(drop=True)
+    kind, kw = expectation["type"], expectation["kwargs"]
+    column = kw.get("column")
+    if kind == "expect_table_columns_to_match_ordered_list":
+        names = list(frame.columns)
+        return frame[[names[1], names[0], *names[2:]]], None
+    if kind == "expect_table_row_count_to_be_between":
+        if isinstance(kw.get("max_value"), dict):  # too many rows: the table blown up, ids kept unique
+            key = load_table_schema(table).primary_key[0]
+            copies = []
+            for i in range(1200):
+                copy = frame.copy()
+                copy[key] = copy[key] + f"-copy{i}"
+                copies.append(copy)
+            return pd.concat(copies, ignore_index=True), None
+        if "shrink_floor" in kw["min_value"]["$PARAMETER"]:  # the previous release had 3x the rows
+            return frame, {table: 3 * len(frame)}
+        return frame.iloc[:0], None  # no rows at all
+    if column in DERIVED:
+        return DERIVED[column](frame, tables), None
+    if kind == "expect_column_values_to_not_be_null":
+        if kw.get("mostly"):
+            frame[column] = None
+        else:
+            frame.at[_first_with(frame, column), column] = None
+        return frame, None
+    if kind == "expect_column_values_to_be_unique":
+        frame.at[1, column] = frame.at[0, column]
+        return frame, None
+    if kind == "expect_column_values_to_be_in_set":
+        frame.at[_first_with(frame, column), column] = (
+            "zz-unknown-id" if isinstance(kw["value_set"], dict) else "not-an-allowed-value"
+        )
+        return frame, None
+    if kind == "expect_column_values_to_match_regex":
+        frame.at[_first_with(frame, column), column] = "!! not matching !!"
+        return frame, None
+    if kind == "expect_column_values_to_not_match_regex":
+        frame.at[0, column] = "25 per cent"
+        return frame, None
+    if kind == "expect_column_value_lengths_to_be_between":
+        frame.at[0, column] = ""
+        return frame, None
+    if kind == "expect_column_values_to_be_between":
+        i = _first_with(frame, column)
+        low = kw.get("min_value")
+        frame.at[i, column] = (low if kw.get("strict_min") else low - 1) if low is not None else 10**6
+        if isinstance(low, dict) or low is None:
+            frame.at[i, column] = 10**6
+        return frame, None
+    if kind == "expect_column_pair_values_a_to_be_greater_than_b":
+        a, b = kw["column_A"], kw["column_B"]
+        if a == "_document_length":  # the evidence runs past the end of its document
+            frame.at[0, b] = 10**7
+        else:
+            i = _first_with(frame, b)
+            frame.at[i, a] = frame.at[i, b] - (0 if not kw.get("or_equal") else 1)
+        return frame, None
+    if kind == "expect_column_pair_values_to_be_equal":
+        a = kw["column_A"]
+        frame.at[0, a] = frame.at[0, a] + ("x" if isinstance(frame.at[0, a], str) else 1)
+        return frame, None
+    raise AssertionError(f"no defect known for {kind} {kw}")
+
+
+CASES = [
+    pytest.param(table, i, id=f"{table}: {e['meta']['rule']}")
+    for table in TABLE_NAMES
+    for i, e in enumerate(load_suite(table)["expectations"])
+]
+
+
+@pytest.mark.parametrize(("table", "index"), CASES)
+def test_each_expectation_catches_its_defect(
+    tables: Tables, already_failing: dict[str, set[str]], table: str, index: int
+) -> None:
+    expectation = load_suite(table)["expectations"][index]
+    target = expectation["meta"]["rule"]
+    if target in already_failing[table]:  # the real data has this defect: without its rows, it holds
+        tables = {**tables, table: _without_failing_rows(table, target, tables)}
+        assert next(o for o in validate_table(table, tables[table], tables).outcomes if o.rule == target).success
+    frame, previous = inject(table, expectation, tables)
+    result = validate_table(table, frame, {**tables, table: frame}, previous)
+    hit = [o for o in result.outcomes if o.rule == target and not o.success]
+    assert hit, f"{table}: the defect for {target!r} went unnoticed"
+    assert hit[0].severity == expectation["severity"]
+    others = [
+        o for o in result.outcomes if not o.success and o.rule != target and o.rule not in already_failing[table]
+    ]
+    columns_of = {e["meta"]["rule"]: _columns(e["kwargs"]) for e in load_suite(table)["expectations"]}
+    touched = _columns(expectation["kwargs"])
+    assert all(_is_consequence(columns_of[o.rule], touched, expectation) for o in others), [
+        (o.rule, o.column) for o in others
+    ]
+
+
+def _without_failing_rows(table: str, rule: str, tables: Tables) -> pd.DataFrame:
+    outcome = next(o for o in validate_table(table, tables[table], tables).outcomes if o.rule == rule)
+    rows = [e["row"] for e in outcome.examples]
+    return tables[table].drop(index=tables[table].index[rows]).reset_index(drop=True)
+
+
+def _is_consequence(other: set[str], touched: set[str], expectation: dict[str, Any]) -> bool:
+    """Another failure the same defect explains: on the same column, or on a derived column
+    computed from the data (evidence slices, party counts), or a count or rate after a change
+    of the whole table."""
+    if expectation["type"] == "expect_table_row_count_to_be_between":
+        return True  # a table emptied or blown up fails every count and rate assertion too
+    return bool(other & touched) or any(c.startswith("_") for c in other | touched)
+
+
+def test_the_real_tables_pass_every_blocking_expectation(tables: Tables) -> None:
+    for table in TABLE_NAMES:
+        result = validate_table(table, tables[table], tables)
+        assert result.success, result.describe_failures()
