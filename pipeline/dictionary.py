@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from pipeline.schemas import TableSchema, load_all_schemas
+from pipeline.suites import release_expectations
 
 _CONSTRAINT_WORDS = {
     "required": "required",
@@ -68,6 +69,15 @@ def render_table(schema: TableSchema) -> str:
             f"| `{f.name}` | {type_} | {_cell(f.description)} | `{_cell(example)}` | "
             f"{_cell(describe_constraints(f.constraints))} |"
         )
+    checks = [
+        f"- {c['rule']}" + (" (warning)" if c.get("severity") == "warning" else "") for c in schema.checks
+    ] + [
+        f"- {e['meta']['rule']}" + (" (warning)" if e["severity"] == "warning" else "")
+        for e in release_expectations(schema)
+    ]
+    if checks:
+        lines += ["", "Checked on every release, besides the constraints above (blocking unless marked):", ""]
+        lines += checks
     return "\n".join(lines) + "\n"
 
 

@@ -4,14 +4,16 @@
 stored suite differs from what its schema derives (the two cannot drift).
 
 Columns whose names start with ``_`` are not in the tables: the validator derives them
-for a check (the document slice an evidence row must equal, the document length, ...).
-Values that come from other tables (the ids a foreign key may take) are suite parameters,
-filled in at validation time.
+for a check (the document slice an evidence row must equal, whether a reference resolves,
+whether every party is known...). Values that depend on the release as a whole (row-count
+bounds per document, the previous release's row counts, the latest plausible year) are
+suite parameters, filled in at validation time.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -25,19 +27,41 @@ def _expectation(type_: str, rule: str, severity: str = "critical", **kwargs: An
     return {"type": type_, "kwargs": kwargs, "meta": {"rule": rule}, "severity": severity}
 
 
-def parameter_name(resource: str, field: str) -> str:
-    """Name of the suite parameter holding the values of ``resource.field``.
+def reference_column(column: str, table: str, field: str | None = None) -> str:
+    """Name of the derived column that says whether ``column`` resolves to ``table.field``
+    (a value set of 100,000 ids in a suite parameter is copied by GX at every step; a
+    boolean column computed with pandas is checked in one pass).
 
-    >>> parameter_name("documents", "doc_id")
-    'documents_doc_id'
+    >>> reference_column("doc_id", "documents")
+    '_doc_id_in_documents'
+    >>> reference_column("owner", "organisations", "org_id")
+    '_owner_in_organisations_org_id'
     """
-    return f"{resource}_{field}"
+    return f"_{column}_in_{table}" if field in (None, column) else f"_{column}_in_{table}_{field}"
+
+
+_REFERENCE = re.compile(r"^_(?P<column>\w+?)_in_(?P<table>documents|organisations|organisation_mentions|monetary_figures|agreements)(?:_(?P<field>\w+))?$")
+
+
+def parse_reference_column(name: str) -> tuple[str, str, str] | None:
+    """(column, table, field) of a derived reference column, else None.
+
+    >>> parse_reference_column("_org_id_in_organisation_mentions")
+    ('org_id', 'organisation_mentions', 'org_id')
+    """
+    match = _REFERENCE.match(name)
+    if not match:
+        return None
+    return match["column"], match["table"], match["field"] or match["column"]
 
 
 def derived_columns(schema: TableSchema) -> list[str]:
     """The check columns the validator appends to a table, in order: the evidence columns,
     then those the schema's meaning checks name."""
-    columns = []
+    columns = [
+        reference_column(fk["fields"], fk["reference"]["resource"], fk["reference"]["fields"])
+        for fk in schema.foreign_keys
+    ]
     if schema.evidence:
         columns += ["_document_length", "_document_slice"]
         columns += ["_spans_valid"] if "spans" in schema.evidence else []
@@ -158,8 +182,8 @@ def derive_suite(schema: TableSchema) -> dict[str, Any]:
             _expectation(
                 "expect_column_values_to_be_in_set",
                 f"every {fk['fields']} resolves to a row of {ref['resource']}",
-                column=fk["fields"],
-                value_set={"$PARAMETER": parameter_name(ref["resource"], ref["fields"])},
+                column=reference_column(fk["fields"], ref["resource"], ref["fields"]),
+                value_set=[True],
             )
         )
     if schema.evidence:

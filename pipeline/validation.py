@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipeline.extract.countries import default_country_forms
 from pipeline.schemas import TABLE_NAMES, load_table_schema
-from pipeline.suites import derived_columns, load_suite, parameter_name, release_parameter
+from pipeline.suites import derived_columns, load_suite, parse_reference_column, release_parameter
 
 MAX_EXAMPLES = 10
 
@@ -97,8 +97,6 @@ def suite_parameters(
 ) -> dict[str, Any]:
     """Values the suites leave open, filled from the release being validated:
 
-    * ``<table>_<column>``: the values a reference may take (foreign keys, "every
-      organisation has a mention");
     * ``<table>_min_rows`` / ``_max_rows``: row-count bounds, per document where the schema
       says so; ``<table>_shrink_floor``: the least row count that is not a drift warning
       against the previous release (0 without one);
@@ -107,11 +105,6 @@ def suite_parameters(
     n_docs = len(tables["documents"]) if "documents" in tables else 0
     params: dict[str, Any] = {"latest_plausible_year": datetime.now(UTC).year + 10}
     for name in TABLE_NAMES:
-        for column in load_table_schema(name).column_names:
-            frame = tables.get(name)
-            params[parameter_name(name, column)] = (
-                [] if frame is None or column not in frame else frame[column].dropna().tolist()
-            )
         spec = load_table_schema(name).release_assertions
         per_doc = spec.get("rowsPerDocument")
         if per_doc:
@@ -206,7 +199,14 @@ def validation_frame(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFr
             ]
     for column, values in _derived_meaning_columns(name, frame, tables).items():
         out[column] = values
-    return out
+    for column in derived_columns(schema):
+        reference = parse_reference_column(column)
+        if reference:
+            own, table, field = reference
+            target = tables.get(table)
+            known = target[field] if target is not None else pd.Series([], dtype=object)
+            out[column] = frame[own].isna() | frame[own].isin(known)  # an empty reference is no reference
+    return out[frame.columns.tolist() + [c for c in derived_columns(schema) if c in out.columns]]
 
 
 def validate_table(
@@ -225,6 +225,9 @@ def validate_table(
         name=suite_json["name"], expectations=[dict(e) for e in suite_json["expectations"]]
     )
     data = validation_frame(name, frame, tables)
+    # GX filters the whole frame once per expectation; Arrow-backed strings are copied by each
+    # filter (the documents' texts: hundreds of MB), Python objects only by reference.
+    data = data.astype({c: object for c in data.columns if isinstance(data[c].dtype, pd.StringDtype)})
     data = data.reset_index(drop=True)
     batch = _gx_batch_definition(name).get_batch(batch_parameters={"dataframe": data})
     result = batch.validate(

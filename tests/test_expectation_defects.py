@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.build import build_tables
 from pipeline.schemas import TABLE_NAMES, load_table_schema
-from pipeline.suites import load_suite
+from pipeline.suites import load_suite, parse_reference_column
 from pipeline.validation import validate_table
 
 from .conftest import RAW
@@ -121,6 +121,11 @@ def inject(table: str, expectation: dict[str, Any], tables: Tables) -> tuple[pd.
         return frame.iloc[:0], None  # no rows at all
     if column in DERIVED:
         return DERIVED[column](frame, tables), None
+    reference = parse_reference_column(column or "")
+    if reference:  # a reference to a row that does not exist
+        own = reference[0]
+        frame.at[_first_with(frame, own), own] = "zz-unknown-id"
+        return frame, None
     if kind == "expect_column_values_to_not_be_null":
         if kw.get("mostly"):
             frame[column] = None
@@ -131,9 +136,7 @@ def inject(table: str, expectation: dict[str, Any], tables: Tables) -> tuple[pd.
         frame.at[1, column] = frame.at[0, column]
         return frame, None
     if kind == "expect_column_values_to_be_in_set":
-        frame.at[_first_with(frame, column), column] = (
-            "zz-unknown-id" if isinstance(kw["value_set"], dict) else "not-an-allowed-value"
-        )
+        frame.at[_first_with(frame, column), column] = "not-an-allowed-value"
         return frame, None
     if kind == "expect_column_values_to_match_regex":
         frame.at[_first_with(frame, column), column] = "!! not matching !!"
