@@ -114,6 +114,14 @@ BUGS_CAUGHT = [
     # a clause ran over a time adverbial: "promise made by the two leaders during last November's ..."
     ("The visit builds on a promise made by the two leaders during last November's summit.",
      [("promise made by the two leaders", "pledge", "diplomacy", set(), None)]),
+    # "agreement that" was always read as "there is agreement that": a named agreement was lost
+    ("India and the United States signed a Communications Compatibility and Security Agreement that gives India access.",
+     [("Communications Compatibility and Security Agreement", "agreement", "other", {"India", "United States"}, None)]),
+    # an organisation in the next clause (", and Indian Oil Corp and Rosneft signed") became a party
+    ("Russia and India held a summit. The two leaders agreed to expand cooperation in space, and "
+     "Indian Oil Corp and Rosneft signed a crude supply contract.",
+     [("agreed to expand cooperation in space", "agreed_action", "space", {"India", "Russia"}, None),
+      ("crude supply contract", "contract", "energy", {"Indian Oil Corporation", "Rosneft"}, None)]),
     # "for Russia's Sberbank" made the borrower, not the countries, the party
     ("Russia and China reached a $1 billion line of credit for Russia\u2019s Sberbank.",
      [("$1 billion line of credit for Russia\u2019s Sberbank", "agreement", "finance", {"Russia", "China"}, 1 * B)]),
@@ -144,6 +152,14 @@ def test_every_mention_of_one_agreement_is_kept() -> None:
     text = "Russia and China signed a $400 billion energy deal. The deal stalled. The energy deal was revived."
     (deal,) = extract_document(text).agreements
     assert [text[s:e] for s, e in deal.mentions] == ["$400 billion energy deal", "deal", "energy deal"]
+
+
+def test_a_rounded_value_in_the_title_names_the_same_deal() -> None:
+    text = ("India, Russia sign $5.4 billion deal for S-400 missile systems\n\n"
+            "India signed a $5.43 billion deal with Russia on Friday. The agreement on the S-400 was concluded.")
+    (deal,) = extract_document(text).agreements
+    assert deal.text == "$5.4 billion deal for S-400 missile systems"
+    assert [text[s:e] for s, e in deal.mentions][1:] == ["$5.43 billion deal with Russia", "agreement on the S-400"]
 
 
 def test_the_same_deal_in_two_articles_shares_a_cluster() -> None:

@@ -107,6 +107,7 @@ class AgreementRules:
     not_party_before: re.Pattern[str]
     not_party_after: re.Pattern[str]
     governed_by: re.Pattern[str]
+    party_carry_chars: int
     non_party_org_types: frozenset[str]
 
 
@@ -163,6 +164,7 @@ def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> Ag
             + r")\s+(?:the\s+)?(?:[\w-]+['’]s\s+)?$"
         ),
         non_party_org_types=frozenset(data["parties"]["not_types"]),
+        party_carry_chars=int(data["parties"]["carry_chars"]),
     )
 
 
@@ -252,11 +254,18 @@ def _grow_left(text: str, start: int, floor: int, rules: AgreementRules) -> int:
     words = list(_WORD.finditer(text, floor, start))
     taken: list[str] = []
     k = len(words) - 1
-    while k >= 0 and len(taken) < rules.max_left_words:
+    named = text[start : start + 1].isupper()  # "... Security Agreement": a name, grown as one
+    while k >= 0 and len(taken) < rules.max_left_words + (4 if named else 0):
         w = words[k]
         if text[w.end() : start].strip(" -" + _QUOTES):
             break
         token = w.group(0).lower()
+        if named and token in ("and", "of", "on", "for", "&") and k > 0 and taken:
+            before = words[k - 1].group(0)
+            if before[0].isupper() and before.lower() not in rules.left_stop and start < len(text) and text[start].isupper():
+                start, k = words[k - 1].start(), k - 2  # "Compatibility and Security Agreement"
+                taken += [token, before.lower()]
+                continue
         if token in ("and", "or") and taken and _is_topic_word(taken[-1], rules) and k > 0:
             before = words[k - 1]
             if _is_topic_word(before.group(0).lower(), rules) and not text[before.end() : w.start()].strip():
@@ -436,9 +445,10 @@ def find_agreements(
         if earlier is not None:
             earlier.mentions.append((start, end))
             continue
+        nearby = [a for a in agreements if trigger.start - a.end <= rules.party_carry_chars]
         agreement = _new_agreement(
             text, start, end, trigger.kind, trigger.start, (s_start, s_end), figures, organisations,
-            top_countries, rules, countries,
+            (nearby[-1].parties if nearby else []) + top_countries, rules, countries,
         )
         agreements.append(agreement)
         if _PACKAGE.match(agreement.text):
@@ -454,7 +464,31 @@ def find_agreements(
             member.parties = list(package.parties)
             member.status = package.status
             agreements.append(member)
-    return sorted(agreements, key=lambda a: a.start)
+    return _merge_same_value(sorted(agreements, key=lambda a: a.start))
+
+
+def _merge_same_value(agreements: list[Agreement], tolerance: float = 0.02) -> list[Agreement]:
+    """One row for an agreement named twice with a rounded value ("$5.4 billion deal" in the
+    title, "$5.43 billion deal" in the text): same kind, parties and currency, values within
+    2%."""
+    kept: list[Agreement] = []
+    for a in agreements:
+        twin = next(
+            (
+                k for k in kept
+                if a.amount is not None and k.amount is not None and k.kind == a.kind
+                and k.currency == a.currency and set(k.parties) == set(a.parties)
+                and abs(k.amount - a.amount) <= tolerance * max(k.amount, a.amount)
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(a)
+        else:
+            twin.mentions.extend(a.mentions)
+    for a in kept:
+        a.mentions.sort()
+    return kept
 
 
 def _new_agreement(
@@ -526,13 +560,27 @@ def _referent(
         return same
     if trigger.is_verb or _previous_word(text, start, floor) not in rules.anaphora:
         return None
-    bare = start == trigger.start  # "the deal"
+    bare = start == trigger.start and end == trigger.end  # "the deal"
     for earlier in reversed(agreements):
         if earlier.kind == trigger.kind and (bare or _refers_back(phrase, earlier, rules)):
             return earlier
     if bare and agreements and not trigger.needs_parties:
         return agreements[-1]  # "signed a contract ... the deal": reporters vary the word
+    content = _content_words(phrase, rules)
+    for earlier in reversed(agreements):  # "the agreement on the S-400" names the S-400 deal
+        if content and content <= {w.lower() for w in _WORD.findall(earlier.text)}:
+            return earlier
     return None
+
+
+def _content_words(phrase: str, rules: AgreementRules) -> set[str]:
+    """The words of a phrase that tell one agreement from another (not "the", "on", "deal").
+
+    >>> sorted(_content_words("agreement on the S-400", default_agreement_rules()))
+    ['s-400']
+    """
+    common = rules.left_stop | rules.trailing_words | rules.nouns.keys() | rules.party_nouns.keys()
+    return {w.lower() for w in _WORD.findall(phrase)} - common
 
 
 def _refers_back(phrase: str, earlier: Agreement, rules: AgreementRules) -> bool:
@@ -607,11 +655,21 @@ def find_parties(
     countries = [c for c in in_sentence if not any(o.start <= c[0] and c[1] <= o.end for o in organisations)]
     first: list[str] = []
     later: list[str] = []
+    previous_end = -1  # end of the last organisation taken after the phrase
     for o in orgs:
         before = text[max(s_start, o.start - 30) : o.start]
         if o.start >= end:
-            if re.search(r"(?i)\b(?:with|between|and)\s+(?:the\s+)?$", before):
+            # "a deal with CNPC", "between Gazprom and CNPC"; not ", and BP signed ..." (a new clause)
+            joined = re.search(r"(?i)\b(?:with|between)\s+(?:the\s+)?$", before) or (
+                re.search(r"(?i)\band\s+(?:the\s+)?$", before)
+                and (
+                    (previous_end >= 0 and re.fullmatch(r"(?i)\s+and\s+(?:the\s+)?", text[previous_end : o.start]))
+                    or ("," not in text[end : o.start] and o.start - end <= 40)
+                )
+            )
+            if joined:
                 first.append(o.name)
+                previous_end = o.end
         elif not rules.governed_by.search(before):
             first.append(o.name)
     for c_start, c_end, names in countries:
