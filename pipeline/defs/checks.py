@@ -18,9 +18,12 @@ from pipeline.release import latest_release
 from pipeline.validation import SuiteResult, validate_table
 
 
-def check_result(result: SuiteResult) -> dg.AssetCheckResult:
+def check_result(result: SuiteResult, **key: str) -> dg.AssetCheckResult:
+    """The check's result for a suite's outcome; ``key`` names the asset and check when one
+    step checks several tables (``asset_key=..., check_name=...``)."""
     failures = result.blocking_failures + result.warnings
     return dg.AssetCheckResult(
+        **key,
         passed=not failures,
         severity=dg.AssetCheckSeverity.ERROR if result.blocking_failures else dg.AssetCheckSeverity.WARN,
         metadata={
@@ -34,9 +37,9 @@ def check_result(result: SuiteResult) -> dg.AssetCheckResult:
     )
 
 
-def run_suite(name: str, settings: PipelineSettings, **tables: pd.DataFrame) -> dg.AssetCheckResult:
+def run_suite(name: str, settings: PipelineSettings, **tables: pd.DataFrame) -> SuiteResult:
     previous = latest_release(settings.output_path / "releases")
-    return check_result(validate_table(name, tables[name], tables, previous["row_counts"] if previous else None))
+    return validate_table(name, tables[name], tables, previous["row_counts"] if previous else None)
 
 
 def _description(name: str) -> str:
@@ -49,7 +52,7 @@ def _ins(*names: str) -> dict[str, dg.AssetIn]:
 
 @dg.asset_check(asset="documents", blocking=True, description=_description("documents"))
 def documents_suite(settings: PipelineSettings, documents: pd.DataFrame) -> dg.AssetCheckResult:
-    return run_suite("documents", settings, documents=documents)
+    return check_result(run_suite("documents", settings, documents=documents))
 
 
 @dg.multi_asset_check(
@@ -75,15 +78,7 @@ def organisation_tables_suites(
 ):
     tables = {"organisations": organisations, "organisation_mentions": organisation_mentions, "documents": documents}
     for name in ("organisations", "organisation_mentions"):
-        result = run_suite(name, settings, **tables)
-        yield dg.AssetCheckResult(
-            asset_key=name,
-            check_name=f"{name}_suite",
-            passed=result.passed,
-            severity=result.severity,
-            metadata=result.metadata,
-            description=result.description,
-        )
+        yield check_result(run_suite(name, settings, **tables), asset_key=name, check_name=f"{name}_suite")
 
 
 @dg.asset_check(
@@ -95,7 +90,7 @@ def organisation_tables_suites(
 def monetary_figures_suite(
     settings: PipelineSettings, monetary_figures: pd.DataFrame, documents: pd.DataFrame
 ) -> dg.AssetCheckResult:
-    return run_suite("monetary_figures", settings, monetary_figures=monetary_figures, documents=documents)
+    return check_result(run_suite("monetary_figures", settings, monetary_figures=monetary_figures, documents=documents))
 
 
 @dg.asset_check(
@@ -111,9 +106,11 @@ def agreements_suite(
     monetary_figures: pd.DataFrame,
     organisations: pd.DataFrame,
 ) -> dg.AssetCheckResult:
-    return run_suite(
-        "agreements", settings,
-        agreements=agreements, documents=documents, monetary_figures=monetary_figures, organisations=organisations,
+    return check_result(
+        run_suite(
+            "agreements", settings,
+            agreements=agreements, documents=documents, monetary_figures=monetary_figures, organisations=organisations,
+        )
     )
 
 

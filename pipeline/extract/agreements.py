@@ -95,6 +95,7 @@ class AgreementRules:
     anaphora: frozenset[str]
     clause_stop: frozenset[str]
     trailing_words: frozenset[str]
+    common_words: frozenset[str]  # words that do not tell one agreement from another
     package_members: re.Pattern[str]
     package_member_kind: str
     not_agreement: re.Pattern[str]
@@ -146,6 +147,9 @@ def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> Ag
         anaphora=frozenset(phrase["anaphora"]),
         clause_stop=frozenset(w.lower() for w in phrase.get("clause_stop", [])),
         trailing_words=frozenset(phrase.get("trailing_words", [])),
+        common_words=frozenset(
+            [*phrase["left_stop"], *phrase.get("trailing_words", []), *(w.lower() for w in [*nouns, *party_nouns])]
+        ),
         package_members=re.compile(
             r"(?i)\s*(?:,\s*)?(?:" + "|".join(re.escape(w) for w in phrase["package_members"]) + r")\b\s*:?\s*"
         ),
@@ -579,8 +583,7 @@ def _content_words(phrase: str, rules: AgreementRules) -> set[str]:
     >>> sorted(_content_words("agreement on the S-400", default_agreement_rules()))
     ['s-400']
     """
-    common = rules.left_stop | rules.trailing_words | rules.nouns.keys() | rules.party_nouns.keys()
-    return {w.lower() for w in _WORD.findall(phrase)} - common
+    return {w.lower() for w in _WORD.findall(phrase)} - rules.common_words
 
 
 def _refers_back(phrase: str, earlier: Agreement, rules: AgreementRules) -> bool:
