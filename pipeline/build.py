@@ -155,16 +155,17 @@ def figures_of(monetary_figures: pd.DataFrame, doc_id: str) -> list[MoneyFigure]
     ]
 
 
-def party_mentions_of(
-    organisation_mentions: pd.DataFrame, organisations: pd.DataFrame, doc_id: str
-) -> list[PartyMention]:
-    """One document's organisation mentions with their canonical names, as possible parties."""
-    names = organisations.set_index("org_id")[["name", "type"]]
-    rows = organisation_mentions[organisation_mentions["doc_id"] == doc_id]
-    return [
-        PartyMention(int(r.start), int(r.end), names.at[r.org_id, "name"], names.at[r.org_id, "type"])
-        for r in rows.itertuples(index=False)
-    ]
+def party_mentions_by_doc(
+    organisation_mentions: pd.DataFrame, organisations: pd.DataFrame
+) -> dict[str, list[PartyMention]]:
+    """Each document's organisation mentions with their canonical names, as possible parties."""
+    org = organisations.set_index("org_id")
+    out: dict[str, list[PartyMention]] = {}
+    for r in organisation_mentions.itertuples(index=False):
+        out.setdefault(r.doc_id, []).append(
+            PartyMention(int(r.start), int(r.end), org.at[r.org_id, "name"], org.at[r.org_id, "type"])
+        )
+    return out
 
 
 def build_agreements(
@@ -174,11 +175,12 @@ def build_agreements(
     organisations: pd.DataFrame,
 ) -> pd.DataFrame:
     """``agreements``: found per document with its figures and organisations, then clustered."""
+    parties = party_mentions_by_doc(organisation_mentions, organisations)
     found = {
         d.doc_id: find_agreements(
             d.text,
             figures_of(monetary_figures, d.doc_id),
-            organisations=party_mentions_of(organisation_mentions, organisations, d.doc_id),
+            organisations=parties.get(d.doc_id, []),
         )
         for d in documents.itertuples(index=False)
     }

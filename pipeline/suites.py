@@ -40,7 +40,9 @@ def reference_column(column: str, table: str, field: str | None = None) -> str:
     return f"_{column}_in_{table}" if field in (None, column) else f"_{column}_in_{table}_{field}"
 
 
-_REFERENCE = re.compile(r"^_(?P<column>\w+?)_in_(?P<table>documents|organisations|organisation_mentions|monetary_figures|agreements)(?:_(?P<field>\w+))?$")
+_REFERENCE = re.compile(
+    rf"^_(?P<column>\w+?)_in_(?P<table>{'|'.join(sorted(TABLE_NAMES, key=len, reverse=True))})(?:_(?P<field>\w+))?$"
+)
 
 
 def parse_reference_column(name: str) -> tuple[str, str, str] | None:

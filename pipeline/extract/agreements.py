@@ -181,7 +181,12 @@ def find_country_spans(
     text: str, lo: int = 0, hi: int | None = None, rules: AgreementRules | None = None
 ) -> list[tuple[int, int, tuple[str, ...]]]:
     """Places in text[lo:hi] that name a country as a possible party, with the countries named.
-    Place names ("Sea of Japan", "South China Sea") and currencies ("US dollars") do not count."""
+    Place names ("Sea of Japan", "South China Sea") and currencies ("US dollars") do not count.
+
+    >>> t = "Moscow and Beijing held drills in the Sea of Japan and the South China Sea."
+    >>> [(t[s:e], names) for s, e, names in find_country_spans(t)]
+    [('Moscow', ('Russia',)), ('Beijing', ('China',))]
+    """
     rules = rules or default_agreement_rules()
     hi = len(text) if hi is None else hi
     found = []
@@ -192,18 +197,6 @@ def find_country_spans(
             continue
         found.append((match.start(), match.end(), rules.countries_of_form[match.group(0)]))
     return found
-
-
-def find_countries(text: str, rules: AgreementRules | None = None) -> list[str]:
-    """Countries named in a passage as possible parties, in order of first appearance.
-
-    >>> find_countries("Moscow and Beijing agreed; the Chinese side and Russia signed.")
-    ['Russia', 'China']
-    >>> find_countries("Russia and China held drills in the Sea of Japan and the South China Sea.")
-    ['Russia', 'China']
-    """
-    rules = rules or default_agreement_rules()
-    return list(dict.fromkeys(n for _, _, names in find_country_spans(text, rules=rules) for n in names))
 
 
 def find_triggers(text: str, rules: AgreementRules | None = None) -> list[Trigger]:

@@ -37,15 +37,7 @@ def extract_document(text: str) -> Extraction:
     mentions = find_organisation_mentions(text)
     organisations, org_id_of = resolve_organisations({"doc": mentions})
     by_id = {o.org_id: o for o in organisations}
-    parties = [
-        PartyMention(m.start, m.end, by_id[org_id_of[m.key]].name, by_id[org_id_of[m.key]].type)
-        for m in mentions
-    ]
+    named = [by_id[org_id_of[m.key]] for m in mentions]
+    parties = [PartyMention(m.start, m.end, o.name, o.type) for m, o in zip(mentions, named)]
     figures = find_monetary_figures(text)
-    return Extraction(
-        mentions,
-        organisations,
-        [by_id[org_id_of[m.key]] for m in mentions],
-        figures,
-        find_agreements(text, figures, organisations=parties),
-    )
+    return Extraction(mentions, organisations, named, figures, find_agreements(text, figures, organisations=parties))
