@@ -13,7 +13,7 @@ import time
 import resource
 from pathlib import Path
 
-from pipeline.cleaning import clean_text
+from pipeline.ingest.cleaning import clean_text
 from pipeline.extract.agreements import find_agreements
 from pipeline.extract.money import find_monetary_figures
 from pipeline.extract.organisations import find_organisation_mentions

@@ -22,7 +22,7 @@ import pandas as pd
 
 from pipeline.build import build_tables
 from pipeline.paths import PROJECT_ROOT
-from pipeline.validation import validate_table
+from pipeline.quality.validation import validate_table
 
 ID_COLUMNS = ("doc_id", "source_file", "org_id", "mention_id", "figure_id", "agreement_id", "cluster_id")
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.cleaning import clean_text
+from pipeline.ingest.cleaning import clean_text
 from pipeline.extract.agreements import PartyMention, assign_clusters, find_agreements
 from pipeline.extract.money import MoneyFigure, find_monetary_figures
 from pipeline.extract.organisations import find_organisation_mentions, resolve_organisations
-from pipeline.sources import RawArticle, list_article_files, read_articles
+from pipeline.ingest.sources import RawArticle, list_article_files, read_articles
 from pipeline.tables import make_frame
 
 RAW_COLUMNS = ["source_file", "doc_id", "size_bytes", "sha256", "encoding", "status", "problem", "text"]

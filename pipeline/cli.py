@@ -22,7 +22,7 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from pipeline.verify import verify_release
+    from pipeline.quality.verify import verify_release
 
     check = verify_release(Path(args.release_dir))
     print(check.report())
@@ -46,7 +46,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _suites(args: argparse.Namespace) -> int:
     from pipeline.schemas import TABLE_NAMES, load_table_schema
-    from pipeline.suites import derive_suite, render_suite, suite_path, write_suites
+    from pipeline.quality.suites import derive_suite, render_suite, suite_path, write_suites
 
     if args.write:
         for name in write_suites():

@@ -1,8 +1,8 @@
 """Table schemas: one Frictionless Table Schema per table under ``schemas/tables/``.
 
 Everything typed about a table derives from its schema file: the Arrow (Parquet) schema
-here, the expectation suite in :mod:`pipeline.suites`, the data dictionary in
-:mod:`pipeline.dictionary` and the resource descriptors in :mod:`pipeline.datapackage`.
+here, the expectation suite in :mod:`pipeline.quality.suites`, the data dictionary in
+:mod:`pipeline.publish.dictionary` and the resource descriptors in :mod:`pipeline.publish.datapackage`.
 """
 
 from __future__ import annotations

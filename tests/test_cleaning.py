@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cleaning import classify_line, clean_text, default_cleaning_rules
+from pipeline.ingest.cleaning import classify_line, clean_text, default_cleaning_rules
 
 from .conftest import RAW
 

@@ -16,7 +16,7 @@ import pytest
 from frictionless import validate
 
 from pipeline.defs.run import run_release
-from pipeline.release import verify_checksums
+from pipeline.publish.release import verify_checksums
 from pipeline.schemas import TABLE_NAMES, load_table_schema
 
 from .conftest import GOLD, ROOT

@@ -16,8 +16,8 @@ import pytest
 
 from pipeline.build import build_tables
 from pipeline.schemas import TABLE_NAMES, load_table_schema
-from pipeline.suites import load_suite, parse_reference_column
-from pipeline.validation import validate_table
+from pipeline.quality.suites import load_suite, parse_reference_column
+from pipeline.quality.validation import validate_table
 
 from .conftest import RAW
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.build import build_tables
-from pipeline.release import ReleaseBlocked, publish_release
+from pipeline.publish.release import ReleaseBlocked, publish_release
 
 from .conftest import RAW
 

@@ -8,7 +8,7 @@ import pycountry
 import pytest
 
 from pipeline.schemas import TABLE_NAMES, load_table_schema
-from pipeline.suites import derive_suite, load_suite, render_suite, suite_path
+from pipeline.quality.suites import derive_suite, load_suite, render_suite, suite_path
 from pipeline.tables import make_frame, to_arrow
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.sources import list_article_files, read_article, read_articles
+from pipeline.ingest.sources import list_article_files, read_article, read_articles
 
 
 def test_bad_files_are_rejected_with_reasons(tmp_path):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.build import build_tables
-from pipeline.checksums import sha256_file
-from pipeline.release import publish_release, write_checksums
+from pipeline.publish.checksums import sha256_file
+from pipeline.publish.release import publish_release, write_checksums
 from pipeline.tables import read_table, write_table
 
 from .conftest import RAW

@@ -14,8 +14,8 @@ import dagster as dg
 import pandas as pd
 
 from pipeline.defs.resources import PipelineSettings
-from pipeline.release import latest_release
-from pipeline.validation import SuiteResult, validate_table
+from pipeline.publish.release import latest_release
+from pipeline.quality.validation import SuiteResult, validate_table
 
 
 def check_result(result: SuiteResult, **key: str) -> dg.AssetCheckResult:

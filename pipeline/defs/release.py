@@ -7,7 +7,7 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.defs.resources import PipelineSettings
 from pipeline.build import source_records
-from pipeline.release import publish_release
+from pipeline.publish.release import publish_release
 
 
 @dg.asset(

@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.checksums import sha256_file
-from pipeline.release import verify_checksums
+from pipeline.publish.checksums import sha256_file
+from pipeline.publish.release import verify_checksums
 from pipeline.schemas import TABLE_NAMES
 from pipeline.tables import read_table
-from pipeline.validation import SuiteResult, validate_tables
+from pipeline.quality.validation import SuiteResult, validate_tables
 
 
 @dataclass

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipeline.extract.countries import default_country_forms
 from pipeline.schemas import TABLE_NAMES, load_table_schema
-from pipeline.suites import derived_columns, load_suite, parse_reference_column, release_parameter
+from pipeline.quality.suites import derived_columns, load_suite, parse_reference_column, release_parameter
 
 MAX_EXAMPLES = 10
 
@@ -176,7 +176,7 @@ def _same_value(a: tuple[Any, Any], b: tuple[Any, Any]) -> bool:
 
 def validation_frame(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The table plus the derived ``_`` columns its suite checks: evidence against the
-    documents, and what the meaning checks need (in :func:`pipeline.suites.derived_columns`
+    documents, and what the meaning checks need (in :func:`pipeline.quality.suites.derived_columns`
     order)."""
     schema = load_table_schema(name)
     out = frame.copy()

@@ -30,13 +30,13 @@ from typing import Any
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.checksums import sha256_file
-from pipeline.datapackage import build_datapackage, check_datapackage
-from pipeline.dictionary import render_dictionary
+from pipeline.publish.checksums import sha256_file
+from pipeline.publish.datapackage import build_datapackage, check_datapackage
+from pipeline.publish.dictionary import render_dictionary
 from pipeline.paths import PROJECT_ROOT
 from pipeline.schemas import TABLE_NAMES
 from pipeline.tables import read_table, write_table
-from pipeline.validation import SuiteResult, validate_tables
+from pipeline.quality.validation import SuiteResult, validate_tables
 
 
 class ReleaseBlocked(RuntimeError):

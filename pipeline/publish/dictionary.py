@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from pipeline.schemas import TableSchema, load_all_schemas
-from pipeline.suites import release_expectations
+from pipeline.quality.suites import release_expectations
 
 _CONSTRAINT_WORDS = {
     "required": "required",

@@ -1,7 +1,7 @@
 """The release's ``datapackage.json`` (Frictionless Data Package) and its validation.
 
 frictionless-py 5.21 cannot count a Parquet resource's bytes nor check its hash, so sizes
-live in ``manifest.json`` and hashes are checked by :func:`pipeline.release.verify_checksums`.
+live in ``manifest.json`` and hashes are checked by :func:`pipeline.publish.release.verify_checksums`.
 List columns are typed ``any`` in the schemas, with the list's content in the description.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.checksums import sha256_file
+from pipeline.publish.checksums import sha256_file
 from pipeline.schemas import TABLE_NAMES, load_table_schema
 
 DATASET_NAME = "news-agreements"

@@ -1,0 +1,1 @@
+"""Quality: expectation suites derived from the table schemas, validation, verification of a release."""
