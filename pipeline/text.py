@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 
 _SMALL_WORDS = frozenset(
     "a an and as at but by for from in into nor of on or over per the to up via vs with".split()
@@ -29,6 +30,25 @@ def line_bounds(text: str, pos: int) -> tuple[int, int]:
     start = text.rfind("\n", 0, pos) + 1
     end = text.find("\n", pos)
     return start, len(text) if end < 0 else end
+
+
+class LineIndex:
+    """Line bounds of any offset of one text in O(log lines), the newlines found once.
+
+    >>> lines = LineIndex("Title\\nFirst line\\nlast")
+    >>> lines.bounds(8), lines.bounds(0), lines.bounds(19)
+    ((6, 16), (0, 5), (17, 21))
+    """
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._length = len(text)
+
+    def bounds(self, pos: int) -> tuple[int, int]:
+        """Start and end offsets of the line holding ``pos`` (as :func:`line_bounds`)."""
+        i = bisect_right(self._starts, pos) - 1
+        end = self._starts[i + 1] - 1 if i + 1 < len(self._starts) else self._length
+        return self._starts[i], end
 
 
 def is_title_case_line(line: str) -> bool:

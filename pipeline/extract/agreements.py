@@ -18,6 +18,8 @@ Steps, each a small function:
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -28,7 +30,7 @@ from typing import Any
 from pipeline.extract.countries import country_forms
 from pipeline.extract.money import MoneyFigure
 from pipeline.rules import load_rules
-from pipeline.text import is_title_case_line, line_bounds, sentence_spans, slugify
+from pipeline.text import LineIndex, is_title_case_line, sentence_spans, slugify
 
 _WORD = re.compile(r"[\w$£€¥₽₹][\w$£€¥₽₹.,%’'+-]*[\w%+]|[\w$£€¥₽₹]")
 _YEAR = re.compile(r"(?<![\w$£€.,-])(1[89]\d\d|20\d\d)(?![\w.,%-]\d)")
@@ -399,13 +401,27 @@ def classify_status(sentence: str, rules: AgreementRules) -> str | None:
     return None
 
 
-def _is_heading(text: str, pos: int) -> bool:
+#: A heading is a short line; a longer one is prose, whatever it ends with.
+_MAX_HEADING_CHARS = 160
+
+
+def _is_heading(text: str, lines: LineIndex, pos: int) -> bool:
     """Is ``pos`` on a short heading line inside the article (not its title)?"""
-    start, end = line_bounds(text, pos)
-    if start == 0:
+    start, end = lines.bounds(pos)
+    if start == 0 or end - start > _MAX_HEADING_CHARS:
         return False
     line = text[start:end].strip()
     return bool(line) and len(line.split()) <= 10 and line[-1] not in ".!?:;\"”’)"
+
+
+def _sentence_of(
+    sentences: Sequence[tuple[int, int]], starts: Sequence[int], pos: int, length: int
+) -> tuple[int, int]:
+    """The sentence holding ``pos`` (``starts`` are the sentences' starts), else the text."""
+    i = bisect_right(starts, pos) - 1
+    if i >= 0 and sentences[i][0] <= pos < sentences[i][1]:
+        return sentences[i]
+    return 0, length
 
 
 def find_agreements(
@@ -427,10 +443,12 @@ def find_agreements(
     top_countries = _top_countries(countries)
     agreements: list[Agreement] = []
     packages: list[tuple[Agreement, int]] = []
+    sentence_starts = [s for s, _ in sentences]
+    lines = LineIndex(text)
     for trigger in find_triggers(text, rules):
-        if _is_heading(text, trigger.start):
+        if _is_heading(text, lines, trigger.start):
             continue
-        s_start, s_end = next(((s, e) for s, e in sentences if s <= trigger.start < e), (0, len(text)))
+        s_start, s_end = _sentence_of(sentences, sentence_starts, trigger.start, len(text))
         if trigger.is_verb:
             start, end = trigger.start, _grow_right(text, trigger.end, s_end, rules, rules.max_clause_words)
         else:

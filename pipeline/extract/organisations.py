@@ -26,7 +26,7 @@ import ahocorasick
 
 from pipeline.extract.countries import default_country_forms
 from pipeline.rules import load_rules
-from pipeline.text import is_title_case_line, line_bounds, slugify
+from pipeline.text import LineIndex, is_title_case_line, slugify
 
 PRIORITY = {"gazetteer": 0, "acronym": 1, "pattern": 2}
 
@@ -281,8 +281,9 @@ def find_pattern_mentions(text: str, finder: OrganisationFinder) -> list[OrgMent
     """
     found = []
     headline: dict[int, bool] = {}  # line start -> is a Title Case line, computed once per line
+    lines = LineIndex(text)
     for match in finder.run_pattern.finditer(text):
-        line_start, line_end = line_bounds(text, match.start())
+        line_start, line_end = lines.bounds(match.start())
         if line_start not in headline:
             headline[line_start] = is_title_case_line(text[line_start:line_end])
         if headline[line_start]:
