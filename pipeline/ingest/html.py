@@ -1,0 +1,225 @@
+"""Articles saved as web pages: tell markup from text by content, and read a page's main text.
+
+Markup is recognised by what a file holds, never by its extension (an HTML page saved as
+``.txt`` is still a page). An HTML page becomes plain text with the page's title as its first
+line, paragraphs separated by blank lines, entities decoded, and nothing from ``<script>``,
+``<style>``, navigation or forms; an XML document that is not XHTML is not an article and is
+rejected. Parsing uses selectolax (the Lexbor HTML5 parser), which reads broken markup the
+way browsers do. The element lists are data in ``schemas/rules/sources.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from pipeline.rules import load_rules
+
+_TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)(?=[\s/>])[^<>]*>")
+_LEADING_MARKUP = re.compile(r"\A\s*<(?:[A-Za-z?!/])")
+_PROLOGUE = re.compile(r"\A\s*(?:<\?[^>]*>\s*|<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*", re.IGNORECASE | re.DOTALL)
+_ROOT_NAME = re.compile(r"<([A-Za-z_][\w:.-]*)")
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+#: Stands for a <br> while a paragraph's white space is collapsed; becomes a line break.
+_LINE_BREAK = "\x1e"
+#: At most this many candidate containers of the main text are compared (bounds the work
+#: on pages with thousands of nested <article> elements).
+_MAX_CANDIDATES = 20
+
+
+class MarkupRejected(ValueError):
+    """A markup document that holds no article text; the message is the reason."""
+
+
+@dataclass(frozen=True)
+class MarkupRules:
+    sniff_chars: int
+    min_tags: int
+    min_known_tags: int
+    known_tags: frozenset[str]
+    drop_tags: tuple[str, ...]
+    page_only_drop_tags: tuple[str, ...]
+    main_selectors: tuple[str, ...]
+    block_tags: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The readable text of a page: title as first line, then the paragraphs."""
+
+    text: str
+    title_from: str  # "h1", "title" or "none"
+    container: str  # the element the text was read from: "article", "main", "body"...
+
+
+def parse_markup_rules(data: dict[str, Any]) -> MarkupRules:
+    return MarkupRules(
+        sniff_chars=int(data["sniff_chars"]),
+        min_tags=int(data["min_tags"]),
+        min_known_tags=int(data["min_known_tags"]),
+        known_tags=frozenset(data["known_tags"]),
+        drop_tags=tuple(data["drop_tags"]),
+        page_only_drop_tags=tuple(data["page_only_drop_tags"]),
+        main_selectors=tuple(data["main_selectors"]),
+        block_tags=frozenset(data["block_tags"]),
+    )
+
+
+@cache
+def default_markup_rules() -> MarkupRules:
+    """The ``[markup]`` table of ``schemas/rules/sources.toml``, parsed once."""
+    return parse_markup_rules(load_rules("sources.toml")["markup"])
+
+
+def markup_kind(text: str, rules: MarkupRules | None = None) -> str | None:
+    """``"html"`` or ``"xml"`` when the text is markup, else None (plain text).
+
+    >>> markup_kind("<!DOCTYPE html><html><head><title>T</title></head><body><p>x</p></body></html>")
+    'html'
+    >>> markup_kind('<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>')
+    'xml'
+    >>> markup_kind("A deal worth $2 billion <b>was</b> signed.") is None
+    True
+    """
+    rules = rules or default_markup_rules()
+    sample = text[: rules.sniff_chars]
+    tags = [m.group(2).lower() for m in _TAG.finditer(sample)]
+    known = sum(1 for t in tags if t in rules.known_tags)
+    starts_with_markup = _LEADING_MARKUP.match(sample) is not None
+    if not (starts_with_markup and len(tags) >= rules.min_tags) and known < rules.min_known_tags:
+        return None
+    root = _ROOT_NAME.match(sample, _PROLOGUE.match(sample).end())
+    root_name = root.group(1).lower() if root else ""
+    if root_name and root_name.split(":")[-1] not in rules.known_tags and known < rules.min_known_tags:
+        return "xml"
+    return "html"
+
+
+def root_element(text: str) -> str:
+    """Name of the first element of a markup document.
+
+    >>> root_element('<?xml version="1.0"?>\\n<!-- feed --><rss version="2.0"></rss>')
+    'rss'
+    """
+    match = _ROOT_NAME.match(text, _PROLOGUE.match(text).end())
+    return match.group(1) if match else ""
+
+
+def html_to_text(html: str, rules: MarkupRules | None = None) -> PageText:
+    """The main text of an HTML page, its title as the first line.
+
+    >>> page = html_to_text(
+    ...     "<html><head><title>Deal | Site</title><script>var x = '$9 billion';</script></head>"
+    ...     "<body><nav>Home</nav><article><h1>Big deal</h1><p>It is worth $2&nbsp;billion.</p>"
+    ...     "<p>Signed <b>today</b>.<br>By a reporter</p></article></body></html>")
+    >>> page.text
+    'Big deal\\n\\nIt is worth $2\\xa0billion.\\n\\nSigned today.\\nBy a reporter'
+    >>> (page.title_from, page.container)
+    ('h1', 'article')
+
+    Raises :class:`MarkupRejected` when the page holds no text.
+    """
+    rules = rules or default_markup_rules()
+    tree = LexborHTMLParser(html)
+    tree.strip_tags(list(rules.drop_tags))
+    container, container_name = _main_container(tree, rules)
+    if container is None:
+        raise MarkupRejected("HTML page without a body")
+    if container_name == "body":
+        tree.strip_tags(list(rules.page_only_drop_tags))
+        container = tree.body
+    title, title_from = _title(tree, container)
+    paragraphs = block_paragraphs(container, rules.block_tags)
+    if paragraphs and title and _same_line(paragraphs[0], title):
+        paragraphs = paragraphs[1:]
+    lines = ([title] if title else []) + paragraphs
+    if not paragraphs:
+        raise MarkupRejected("HTML page with no text outside its title, scripts, styles and navigation")
+    return PageText("\n\n".join(lines), title_from if title else "none", container_name)
+
+
+def _main_container(tree: LexborHTMLParser, rules: MarkupRules) -> tuple[LexborNode | None, str]:
+    """The <article>/<main>... holding the most text, else <body>."""
+    best, best_name, best_len = None, "body", 0
+    seen = 0
+    for selector in rules.main_selectors:
+        for node in tree.css(selector):
+            seen += 1
+            if seen > _MAX_CANDIDATES:
+                break
+            length = len(node.text(deep=True, separator=" ", strip=True))
+            if length > best_len:
+                best, best_name, best_len = node, selector, length
+    if best is not None:
+        return best, best_name
+    return tree.body, "body"
+
+
+def _title(tree: LexborHTMLParser, container: LexborNode) -> tuple[str, str]:
+    """The page's headline: the first <h1> of the main text, else of the page, else <title>."""
+    for scope in (container, tree.body):
+        if scope is None:
+            continue
+        h1 = scope.css_first("h1")
+        if h1 is not None:
+            text = _collapse(h1.text(deep=True, separator=" "))
+            if text:
+                return text, "h1"
+    title = tree.css_first("title")
+    if title is not None:
+        text = _collapse(title.text(deep=True))
+        if text:
+            return text, "title"
+    return "", "none"
+
+
+def block_paragraphs(root: LexborNode, block_tags: frozenset[str]) -> list[str]:
+    """The paragraphs of an element: text of inline elements joined, a block element ends a
+    paragraph, ``<br>`` ends a line, runs of HTML white space collapsed. Iterative, so
+    deeply nested pages cannot exhaust the stack."""
+    paragraphs: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        if buffer:
+            lines = [_collapse(line) for line in "".join(buffer).split(_LINE_BREAK)]
+            paragraph = "\n".join(line for line in lines if line)
+            if paragraph:
+                paragraphs.append(paragraph)
+            buffer.clear()
+
+    stack: list[tuple[LexborNode, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        tag = node.tag or ""
+        if leaving:
+            flush()
+            continue
+        if tag == "-text":
+            buffer.append(node.text_content or "")
+            continue
+        if tag == "br":
+            buffer.append(_LINE_BREAK)
+            continue
+        if tag.startswith("-"):  # comments, doctype
+            continue
+        is_block = tag in block_tags
+        if is_block:
+            flush()
+            stack.append((node, True))
+        children = list(node.iter(include_text=True))
+        stack.extend((child, False) for child in reversed(children))
+    flush()
+    return paragraphs
+
+
+def _collapse(text: str) -> str:
+    return _HTML_SPACE.sub(" ", text).strip()
+
+
+def _same_line(a: str, b: str) -> bool:
+    return a.split("\n", 1)[0].casefold() == b.casefold()
