@@ -24,8 +24,8 @@ _LEADING_MARKUP = re.compile(r"\A\s*<(?:[A-Za-z?!/])")
 _PROLOGUE = re.compile(r"\A\s*(?:<\?[^>]*>\s*|<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*", re.IGNORECASE | re.DOTALL)
 _ROOT_NAME = re.compile(r"<([A-Za-z_][\w:.-]*)")
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
-#: Stands for a <br> while a paragraph's white space is collapsed; becomes a line break.
-_LINE_BREAK = "\x1e"
+#: Stand for the end of a block element and a <br> in the text taken from the parser.
+_PARAGRAPH_BREAK, _LINE_BREAK = "\x1f", "\x1e"
 #: At most this many candidate containers of the main text are compared (bounds the work
 #: on pages with thousands of nested <article> elements).
 _MAX_CANDIDATES = 20
@@ -45,6 +45,8 @@ class MarkupRules:
     page_only_drop_tags: tuple[str, ...]
     main_selectors: tuple[str, ...]
     block_tags: frozenset[str]
+    max_depth: int
+    nesting_tag: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,10 @@ def parse_markup_rules(data: dict[str, Any]) -> MarkupRules:
         page_only_drop_tags=tuple(data["page_only_drop_tags"]),
         main_selectors=tuple(data["main_selectors"]),
         block_tags=frozenset(data["block_tags"]),
+        max_depth=int(data["max_depth"]),
+        nesting_tag=re.compile(
+            r"<(/?)(?:" + "|".join(map(re.escape, data["nesting_tags"])) + r")(?=[\s/>])", re.IGNORECASE
+        ),
     )
 
 
@@ -124,15 +130,18 @@ def html_to_text(html: str, rules: MarkupRules | None = None) -> PageText:
     Raises :class:`MarkupRejected` when the page holds no text.
     """
     rules = rules or default_markup_rules()
+    depth = nesting_depth(html, rules)
+    if depth > rules.max_depth:
+        raise MarkupRejected(f"HTML page nested {depth} elements deep (more than {rules.max_depth}): not parsed")
     tree = LexborHTMLParser(html)
-    tree.strip_tags(list(rules.drop_tags))
+    _remove(tree, rules.drop_tags)
     container, container_name = _main_container(tree, rules)
     if container is None:
         raise MarkupRejected("HTML page without a body")
     if container_name == "body":
-        tree.strip_tags(list(rules.page_only_drop_tags))
+        _remove(tree, rules.page_only_drop_tags)
         container = tree.body
-    title, title_from = _title(tree, container)
+    title, title_from = _title(tree, container, search_body=container_name != "body")
     paragraphs = block_paragraphs(container, rules.block_tags)
     if paragraphs and title and _same_line(paragraphs[0], title):
         paragraphs = paragraphs[1:]
@@ -140,6 +149,24 @@ def html_to_text(html: str, rules: MarkupRules | None = None) -> PageText:
     if not paragraphs:
         raise MarkupRejected("HTML page with no text outside its title, scripts, styles and navigation")
     return PageText("\n\n".join(lines), title_from if title else "none", container_name)
+
+
+def nesting_depth(html: str, rules: MarkupRules | None = None) -> int:
+    """Deepest nesting of container elements (``<div>``, ``<section>``...), found by one scan
+    of the tags; a closing tag without an opening one counts for nothing.
+
+    >>> nesting_depth("<div><div><p>x</p></div><section>y</section></div></div></div>")
+    2
+    """
+    rules = rules or default_markup_rules()
+    depth = peak = 0
+    for match in rules.nesting_tag.finditer(html):
+        if match.group(1):
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            peak = max(peak, depth)
+    return peak
 
 
 def _main_container(tree: LexborHTMLParser, rules: MarkupRules) -> tuple[LexborNode | None, str]:
@@ -159,9 +186,9 @@ def _main_container(tree: LexborHTMLParser, rules: MarkupRules) -> tuple[LexborN
     return tree.body, "body"
 
 
-def _title(tree: LexborHTMLParser, container: LexborNode) -> tuple[str, str]:
+def _title(tree: LexborHTMLParser, container: LexborNode, search_body: bool) -> tuple[str, str]:
     """The page's headline: the first <h1> of the main text, else of the page, else <title>."""
-    for scope in (container, tree.body):
+    for scope in (container, tree.body) if search_body else (container,):
         if scope is None:
             continue
         h1 = scope.css_first("h1")
@@ -178,43 +205,32 @@ def _title(tree: LexborHTMLParser, container: LexborNode) -> tuple[str, str]:
 
 
 def block_paragraphs(root: LexborNode, block_tags: frozenset[str]) -> list[str]:
-    """The paragraphs of an element: text of inline elements joined, a block element ends a
-    paragraph, ``<br>`` ends a line, runs of HTML white space collapsed. Iterative, so
-    deeply nested pages cannot exhaust the stack."""
-    paragraphs: list[str] = []
-    buffer: list[str] = []
+    """The paragraphs of an element: a block element ends a paragraph, ``<br>`` ends a line,
+    text of inline elements is joined and runs of HTML white space collapsed.
 
-    def flush() -> None:
-        if buffer:
-            lines = [_collapse(line) for line in "".join(buffer).split(_LINE_BREAK)]
-            paragraph = "\n".join(line for line in lines if line)
-            if paragraph:
-                paragraphs.append(paragraph)
-            buffer.clear()
-
-    stack: list[tuple[LexborNode, bool]] = [(root, False)]
-    while stack:
-        node, leaving = stack.pop()
-        tag = node.tag or ""
-        if leaving:
-            flush()
-            continue
-        if tag == "-text":
-            buffer.append(node.text_content or "")
-            continue
-        if tag == "br":
-            buffer.append(_LINE_BREAK)
-            continue
-        if tag.startswith("-"):  # comments, doctype
-            continue
-        is_block = tag in block_tags
-        if is_block:
-            flush()
-            stack.append((node, True))
-        children = list(node.iter(include_text=True))
-        stack.extend((child, False) for child in reversed(children))
-    flush()
+    Marks the bounds of each block and each ``<br>`` with a separator character, then takes
+    the element's text in one call of the parser (linear in the page, however many inline
+    elements it has, and no recursion on deeply nested pages). The element is modified.
+    """
+    for node in root.css(", ".join(sorted(block_tags))):
+        node.insert_before(_PARAGRAPH_BREAK)
+        node.insert_after(_PARAGRAPH_BREAK)
+    for node in root.css("br"):
+        node.replace_with(_LINE_BREAK)
+    paragraphs = []
+    for block in root.text(deep=True).split(_PARAGRAPH_BREAK):
+        lines = [_collapse(line) for line in block.split(_LINE_BREAK)]
+        paragraph = "\n".join(line for line in lines if line)
+        if paragraph:
+            paragraphs.append(paragraph)
     return paragraphs
+
+
+def _remove(tree: LexborHTMLParser, tags: tuple[str, ...]) -> None:
+    """Take every element of these kinds out of the page, in one query."""
+    if tags:
+        for node in tree.css(", ".join(tags)):
+            node.remove()
 
 
 def _collapse(text: str) -> str:
