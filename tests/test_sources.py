@@ -307,3 +307,17 @@ def test_walk_reads_nothing_outside_and_lists_every_name(tmp_path):
     (tmp_path / "l.txt").symlink_to("/etc/passwd")
     entries = [(e.source_file, e.kind, folder is not None) for e, folder in walk_raw_folder(tmp_path)]
     assert entries == [("a.txt", "file", True), ("l.txt", "symlink", False)]
+
+
+def test_a_page_nested_too_deep_is_rejected_before_parsing(tmp_path):
+    page = "<html><body>" + "<div>" * 100_000 + "<p>deep</p>" + "</div>" * 100_000 + "</body></html>"
+    (tmp_path / "deep.html").write_text(page, encoding="utf-8")
+    found = read_article(tmp_path / "deep.html")
+    assert (found.status, found.problem) == ("rejected", "HTML page nested 100000 elements deep (more than 512): not parsed")
+
+
+def test_text_that_starts_with_an_unclosed_bracketed_word_is_plain_text(tmp_path):
+    text = "<Breaking> Pipeline deal signed\n\n" + article("<Update> More")
+    (tmp_path / "b.txt").write_text(text, encoding="utf-8")
+    found = read_article(tmp_path / "b.txt")
+    assert found.ok and found.notes is None and found.text == text

@@ -20,7 +20,6 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from pipeline.rules import load_rules
 
 _TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)(?=[\s/>])[^<>]*>")
-_LEADING_MARKUP = re.compile(r"\A\s*<(?:[A-Za-z?!/])")
 _PROLOGUE = re.compile(r"\A\s*(?:<\?[^>]*>\s*|<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*", re.IGNORECASE | re.DOTALL)
 _ROOT_NAME = re.compile(r"<([A-Za-z_][\w:.-]*)")
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
@@ -38,7 +37,6 @@ class MarkupRejected(ValueError):
 @dataclass(frozen=True)
 class MarkupRules:
     sniff_chars: int
-    min_tags: int
     min_known_tags: int
     known_tags: frozenset[str]
     drop_tags: tuple[str, ...]
@@ -61,7 +59,6 @@ class PageText:
 def parse_markup_rules(data: dict[str, Any]) -> MarkupRules:
     return MarkupRules(
         sniff_chars=int(data["sniff_chars"]),
-        min_tags=int(data["min_tags"]),
         min_known_tags=int(data["min_known_tags"]),
         known_tags=frozenset(data["known_tags"]),
         drop_tags=tuple(data["drop_tags"]),
@@ -84,25 +81,34 @@ def default_markup_rules() -> MarkupRules:
 def markup_kind(text: str, rules: MarkupRules | None = None) -> str | None:
     """``"html"`` or ``"xml"`` when the text is markup, else None (plain text).
 
+    Markup is a text holding at least ``min_known_tags`` HTML tags in its first
+    ``sniff_chars`` characters, or one that starts (after an optional declaration, doctype or
+    comment) with an element that is closed later on; it is XML when that first element is
+    not an HTML one.
+
     >>> markup_kind("<!DOCTYPE html><html><head><title>T</title></head><body><p>x</p></body></html>")
     'html'
     >>> markup_kind('<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>')
     'xml'
     >>> markup_kind("A deal worth $2 billion <b>was</b> signed.") is None
     True
+    >>> markup_kind("<Breaking> Gazprom signs a deal <Update> with CNPC") is None
+    True
     """
     rules = rules or default_markup_rules()
     sample = text[: rules.sniff_chars]
-    tags = [m.group(2).lower() for m in _TAG.finditer(sample)]
-    known = sum(1 for t in tags if t in rules.known_tags)
-    starts_with_markup = _LEADING_MARKUP.match(sample) is not None
-    if not (starts_with_markup and len(tags) >= rules.min_tags) and known < rules.min_known_tags:
+    known = sum(1 for m in _TAG.finditer(sample) if m.group(2).lower() in rules.known_tags)
+    if known >= rules.min_known_tags:
+        return "html"
+    prologue = _PROLOGUE.match(sample)
+    declared = bool(sample[: prologue.end()].strip())
+    root = _ROOT_NAME.match(sample, prologue.end())
+    if root is None:
+        return "html" if declared and _TAG.search(sample) else None
+    closed = re.search(f"</{re.escape(root.group(1))}\\s*>", text, re.IGNORECASE) is not None
+    if not (closed or declared):
         return None
-    root = _ROOT_NAME.match(sample, _PROLOGUE.match(sample).end())
-    root_name = root.group(1).lower() if root else ""
-    if root_name and root_name.split(":")[-1] not in rules.known_tags and known < rules.min_known_tags:
-        return "xml"
-    return "html"
+    return "html" if root.group(1).lower().split(":")[-1] in rules.known_tags else "xml"
 
 
 def root_element(text: str) -> str:
