@@ -90,6 +90,8 @@ def _hostile_folder(root: Path) -> Path:
     (raw / "copy-of-seed.txt").write_bytes((RAW / "001_1fee3075a4aac813.txt").read_bytes())
     (raw / "furniture.txt").write_text("Subscribe to The Week\n\nShare this article\n\nAdvertisement\n")
     os.mkfifo(raw / "pipe.txt")
+    (raw / "line\nbreak.txt").write_text("Odd name\n\nTurkey and Qatar signed a defence pact on Monday.\n")
+    (raw / "-dash back\\slash\ttab.txt").write_text("Odd name two\n\nIndia and Japan signed a rail deal.\n")
     with open(os.path.join(os.fsencode(raw), b"latin-\xe9.txt"), "wb") as handle:
         handle.write(b"Latin name\n\nA file name in Latin-1 bytes about a trade agreement between Chile and Peru.\n")
     return raw
@@ -122,6 +124,8 @@ EXPECTED = {
     "furniture.txt": ("rejected", "no text left after cleaning: only page furniture (advertisement, share, subscribe)", None),
     "pipe.txt": ("skipped", "not a regular file (named pipe): not read", None),
     "latin-\\xe9.txt": ("ok", None, "file name is not valid UTF-8; shown with \\xNN escapes"),
+    "line\nbreak.txt": ("ok", None, None),
+    "-dash back\\slash\ttab.txt": ("ok", None, None),
 }
 
 
@@ -153,7 +157,7 @@ def test_the_release_publishes_every_good_article(hostile_release):
     ok = {s["source_file"] for s in manifest["sources"] if s["status"] == "ok"}
     assert published == ok
     assert {p.name for p in RAW.glob("*.txt")} < published
-    assert len(published) == 5 + 7
+    assert len(published) == 5 + 9
     assert len({d["doc_id"] for d in documents}) == len(documents)
 
 

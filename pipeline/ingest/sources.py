@@ -182,8 +182,8 @@ def article_from_bytes(
     sha = hashlib.sha256(data).hexdigest()
     notes_list = list(notes)
 
-    def rejected(problem: str) -> RawArticle:
-        return RawArticle(source_file, doc_id, len(data), sha, None, REJECTED, problem, None, _join(notes_list))
+    def rejected(problem: str, encoding: str | None = None) -> RawArticle:
+        return RawArticle(source_file, doc_id, len(data), sha, encoding, REJECTED, problem, None, _join(notes_list))
 
     if not data.strip():
         return rejected("empty file")
@@ -195,17 +195,17 @@ def article_from_bytes(
     if control_note:
         notes_list.append(control_note)
     if not text.strip():
-        return rejected("no text: only control characters and white space")
+        return rejected("no text: only control characters and white space", encoding)
     kind = markup_kind(text)
     if kind == "xml":
-        return rejected(f"XML document (root element <{root_element(text)}>), not an article text")
+        return rejected(f"XML document (root element <{root_element(text)}>), not an article text", encoding)
     if kind == "html":
         try:
             page = html_to_text(text)
         except MarkupRejected as error:
-            return rejected(str(error))
+            return rejected(str(error), encoding)
         if markup_kind(page.text) is not None:
-            return rejected("HTML page whose text is itself markup")
+            return rejected("HTML page whose text is itself markup", encoding)
         text = page.text
         notes_list.append(f"HTML page: main text read from <{page.container}>, title from <{page.title_from}>")
     return RawArticle(source_file, doc_id, len(data), sha, encoding, OK, None, text, _join(notes_list))
@@ -224,6 +224,26 @@ def read_article(path: Path, source_file: str | None = None, rules: SourceRules 
     except OSError as error:
         return RawArticle(source_file, doc_id, None, None, None, REJECTED, _cannot_read(error), None)
     return article_from_bytes(source_file, doc_id, data, rules)
+
+
+def list_article_files(raw_dir: Path, rules: SourceRules | None = None) -> list[Path]:
+    """The regular files of the raw folder and its sub-folders that a run reads (not the
+    skipped names, nor files over the size limit), sorted by relative path: what a change
+    detector should watch.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()); (folder / "2024").mkdir()
+    >>> for name in ("b.txt", ".hidden", "2024/a.txt", "b.txt~"): _ = (folder / name).write_text("x")
+    >>> [p.relative_to(folder).as_posix() for p in list_article_files(folder)]
+    ['2024/a.txt', 'b.txt']
+    """
+    rules = rules or default_source_rules()
+    found = [
+        (entry.source_file, Path(raw_dir) / os.fsdecode(entry.raw_path))
+        for entry, folder in walk_raw_folder(raw_dir, rules)
+        if folder is not None and (entry.size_bytes or 0) <= rules.max_bytes
+    ]
+    return [path for _, path in sorted(found)]
 
 
 def read_raw_folder(
@@ -312,6 +332,6 @@ def _join(notes: list[str] | tuple[str, ...]) -> str | None:
 
 __all__ = [
     "DUPLICATE", "OK", "REJECTED", "SKIPPED", "STATUSES", "RawArticle", "article_from_bytes",
-    "control_byte_ratio", "decode_bytes", "display_path", "make_doc_id", "read_article",
+    "control_byte_ratio", "decode_bytes", "display_path", "list_article_files", "make_doc_id", "read_article",
     "read_raw_folder", "remove_control_characters", "settle_contents",
 ]
