@@ -30,6 +30,7 @@ from pipeline.ingest.cleaning import CleaningRules, clean_text
 from pipeline.ingest.html import MarkupRejected, html_to_text, markup_kind, root_element
 from pipeline.ingest.inventory import (
     Entry,
+    OpenFolder,
     SourceRules,
     TooLarge,
     default_source_rules,
@@ -259,7 +260,7 @@ def read_raw_folder(
     return settle_contents(_distinct_ids(articles), cleaning)
 
 
-def _article_of_entry(entry: Entry, folder, rules: SourceRules) -> RawArticle:
+def _article_of_entry(entry: Entry, folder: OpenFolder | None, rules: SourceRules) -> RawArticle:
     notes = (entry.name_note,) if entry.name_note else ()
     if folder is None:
         return RawArticle(entry.source_file, None, entry.size_bytes, None, None, SKIPPED, entry.skip_reason, None, _join(notes))
