@@ -321,3 +321,13 @@ def test_text_that_starts_with_an_unclosed_bracketed_word_is_plain_text(tmp_path
     (tmp_path / "b.txt").write_text(text, encoding="utf-8")
     found = read_article(tmp_path / "b.txt")
     assert found.ok and found.notes is None and found.text == text
+
+
+def test_a_non_utf8_name_shown_like_another_file_is_rejected_not_published_twice(tmp_path):
+    (tmp_path / "caf\\xe9.txt").write_text(article("Backslash name"), encoding="utf-8")
+    with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.txt"), "wb") as handle:
+        handle.write(article("Latin-1 name").encode())
+    found = read_raw_folder(tmp_path)
+    assert [(a.source_file, a.status) for a in found] == [("caf\\xe9.txt", "ok"), ("caf\\xe9.txt", "rejected")]
+    assert found[1].problem == "another file of the folder is shown under the same name"
+    assert found[0].doc_id != found[1].doc_id

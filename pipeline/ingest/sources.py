@@ -279,18 +279,24 @@ def _article_of_entry(entry: Entry, folder: OpenFolder | None, rules: SourceRule
 
 
 def _distinct_ids(articles: list[RawArticle]) -> list[RawArticle]:
-    """Guard against the one case :func:`make_doc_id` cannot exclude (an 8-digit hash
-    suffix equal to a plain name's): the later path gets a longer suffix."""
-    taken: set[str] = set()
+    """Guard against the two clashes names cannot exclude: an 8-digit hash suffix equal to a
+    plain name's (the later path gets a longer suffix), and a name that is not UTF-8 shown
+    with escapes exactly as another file is named (the later one is rejected)."""
+    taken_ids: set[str] = set()
+    shown: set[str] = set()
     out = []
     for article in articles:
+        if article.source_file in shown:
+            out.append(replace(article, status=REJECTED, text=None, problem="another file of the folder is shown under the same name"))
+            continue
+        shown.add(article.source_file)
         doc_id = article.doc_id
         if doc_id is not None:
-            if doc_id in taken:
+            if doc_id in taken_ids:
                 digest = hashlib.sha256(article.source_file.encode("utf-8", "surrogatepass")).hexdigest()
                 doc_id = f"{doc_id}-{digest[:16]}"
                 article = replace(article, doc_id=doc_id)
-            taken.add(doc_id)
+            taken_ids.add(doc_id)
         out.append(article)
     return out
 
