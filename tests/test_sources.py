@@ -45,7 +45,7 @@ def test_bad_files_are_rejected_with_reasons(tmp_path):
     assert articles["a.txt"].doc_id == "a" and articles["A.TXT"].doc_id.startswith("a-")
 
 
-def test_utf8_bom_utf16_and_utf32_are_decoded(tmp_path):
+def test_utf8_bom_utf16_with_or_without_bom_and_utf32_are_decoded(tmp_path):
     (tmp_path / "bom.txt").write_bytes("\ufeffTitle ok".encode("utf-8"))
     (tmp_path / "u16.txt").write_bytes("Title ok".encode("utf-16"))
     (tmp_path / "u32.txt").write_bytes("Title ok".encode("utf-32"))
@@ -53,6 +53,11 @@ def test_utf8_bom_utf16_and_utf32_are_decoded(tmp_path):
     assert read_article(tmp_path / "u16.txt").text == "Title ok"
     assert read_article(tmp_path / "u16.txt").encoding == "utf-16"
     assert read_article(tmp_path / "u32.txt").text == "Title ok"
+    (tmp_path / "le.txt").write_bytes(article("Wide text").encode("utf-16-le"))  # no BOM
+    (tmp_path / "be.txt").write_bytes(article("Wide text").encode("utf-16-be"))
+    assert (read_article(tmp_path / "le.txt").text, read_article(tmp_path / "le.txt").encoding) == (
+        article("Wide text"), "utf-16-le")
+    assert read_article(tmp_path / "be.txt").text == article("Wide text")
 
 
 def test_fingerprint_is_of_the_raw_bytes(tmp_path):

@@ -132,6 +132,9 @@ def decode_bytes(data: bytes, binary_control_ratio: float | None = None) -> tupl
         return data.decode("utf-32"), "utf-32"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "utf-16"
+    wide = utf16_without_bom(data)
+    if wide is not None:
+        return data.decode(wide), wide
     ratio = control_byte_ratio(data)
     if ratio >= binary_control_ratio:
         return _raise(f"binary content ({ratio:.0%} control bytes), not text")
@@ -153,6 +156,32 @@ def decode_bytes(data: bytes, binary_control_ratio: float | None = None) -> tupl
         except UnicodeDecodeError:
             pass
     return str(best), encoding
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when the bytes look like UTF-16 text written without
+    a byte order mark (mostly Latin text: one byte of each pair is NUL), else None.
+
+    >>> utf16_without_bom("Deal signed in Paris".encode("utf-16-le"))
+    'utf-16-le'
+    >>> utf16_without_bom(b"Deal signed\\x00 in Paris") is None
+    True
+    >>> utf16_without_bom(bytes(range(1, 30)).replace(b"", b"\\x00")[1:]) is None  # small 16-bit numbers
+    True
+    """
+    half = len(data) // 2
+    if half < 2 or len(data) % 2:
+        return None
+    even_nuls, odd_nuls = data[0::2].count(0), data[1::2].count(0)
+    for encoding, nuls, others in (("utf-16-le", odd_nuls, even_nuls), ("utf-16-be", even_nuls, odd_nuls)):
+        if nuls >= 0.5 * half and others <= 0.01 * half:
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            controls = len(_CONTROL_CHARS.findall(text))
+            return encoding if controls <= 0.01 * len(text) else None  # 16-bit numbers, not text
+    return None
 
 
 def _raise(message: str) -> tuple[str, str]:
