@@ -15,10 +15,14 @@ from pipeline.ingest.cleaning import clean_text
 from pipeline.extract.agreements import PartyMention, assign_clusters, find_agreements
 from pipeline.extract.money import MoneyFigure, find_monetary_figures
 from pipeline.extract.organisations import find_organisation_mentions, resolve_organisations
-from pipeline.ingest.sources import RawArticle, list_article_files, read_articles
+from pipeline.ingest.sources import OK, RawArticle, read_raw_folder
 from pipeline.tables import make_frame
 
-RAW_COLUMNS = ["source_file", "doc_id", "size_bytes", "sha256", "encoding", "status", "problem", "text"]
+#: The raw_articles inventory: one row per name of the raw folder (see pipeline.ingest.sources).
+RAW_COLUMNS = [
+    "source_file", "doc_id", "size_bytes", "sha256", "encoding", "status", "problem", "text",
+    "notes", "duplicate_of",
+]
 
 
 def mention_id(doc_id: str, start: int) -> str:
@@ -39,35 +43,32 @@ def agreement_id(doc_id: str, start: int) -> str:
 
 
 def build_raw_articles(raw_dir: Path) -> pd.DataFrame:
-    """Inventory of the raw folder: one row per file, rejected files included with the reason."""
-    articles = read_articles(list_article_files(raw_dir))
-    return pd.DataFrame([_raw_row(a) for a in articles], columns=RAW_COLUMNS)
+    """Inventory of the raw folder and its sub-folders: one row per file or folder, sorted by
+    path, each with its status (``ok``, ``skipped``, ``rejected``, ``duplicate``), the reason
+    and notes; the decoded text only for ``ok`` rows."""
+    articles = read_raw_folder(raw_dir)
+    frame = pd.DataFrame([_raw_row(a) for a in articles], columns=RAW_COLUMNS)
+    return frame.astype({"size_bytes": "Int64"})
 
 
 def _raw_row(a: RawArticle) -> dict:
-    return {
-        "source_file": a.source_file,
-        "doc_id": a.doc_id,
-        "size_bytes": a.size_bytes,
-        "sha256": a.sha256,
-        "encoding": a.encoding,
-        "status": a.status,
-        "problem": a.problem,
-        "text": a.text,
-    }
+    return {column: getattr(a, column) for column in RAW_COLUMNS}
 
 
 def source_records(raw_articles: pd.DataFrame) -> list[dict]:
-    """The inventory without the texts, as JSON-ready records (nulls as None) for the manifest."""
+    """The inventory without the texts, as JSON-ready records (nulls as None) for the
+    manifest: every name of the raw folder with its status, reason, notes and duplicate_of."""
     inventory = raw_articles.drop(columns=["text"]).astype(object)
-    return inventory.where(inventory.notna(), None).to_dict("records")
+    records = inventory.where(inventory.notna(), None).to_dict("records")
+    return [{k: (int(v) if k == "size_bytes" and v is not None else v) for k, v in r.items()} for r in records]
 
 
 def build_documents(raw_articles: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
-    """Clean every readable article. Returns the documents table and the articles that
-    yielded no text after cleaning (as ``{source_file, problem}``)."""
+    """Clean every ``ok`` article. Returns the documents table and the articles that yielded
+    no text after cleaning (as ``{source_file, problem}``; the inventory already rejects
+    those, so this is empty for a frame made by :func:`build_raw_articles`)."""
     rows, problems = [], []
-    for raw in raw_articles[raw_articles["status"] == "ok"].itertuples(index=False):
+    for raw in raw_articles[raw_articles["status"] == OK].itertuples(index=False):
         cleaned = clean_text(raw.text)
         if not cleaned.text:
             problems.append({"source_file": raw.source_file, "problem": "no text left after cleaning"})

@@ -90,3 +90,21 @@ def test_removed_lines_record_line_numbers_and_rules():
 def test_whitespace_and_unicode_are_normalised():
     doc = clean_text("Title\r\n\r\n\r\n\r\nA\u00a0b  c\u200b d\u2009e\n")
     assert doc.text == "Title\n\nA b c d e"
+
+
+def test_an_html_page_cleans_to_its_title_and_prose_with_entities_decoded():
+    from pipeline.ingest.html import html_to_text
+
+    page = html_to_text(
+        "<html><head><title>Ignored | Site</title></head><body><article><h1>Grid deal  signed</h1>"
+        "<p>Share this article</p><p>The utilities agreed a $2&nbsp;billion grid deal&#8203; on Monday.</p>"
+        "<p>Updated on</p><figure><figcaption>Photo: Reuters</figcaption></figure></article></body></html>"
+    )
+    doc = clean_text(page.text)
+    assert doc.title == "Grid deal signed"
+    assert doc.text == "Grid deal signed\n\nThe utilities agreed a $2 billion grid deal on Monday."
+    assert [r.rule for r in doc.removed_lines] == ["share", "updated_on", "image_credit"]
+
+
+def test_control_characters_left_in_text_are_dropped_by_cleaning():
+    assert clean_text("Title\n\nA\x00B\x1bC\x7fD\x85E").text == "Title\n\nABCDE"

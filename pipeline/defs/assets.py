@@ -34,22 +34,30 @@ def code_version(*rule_files: str) -> str:
 @dg.asset(
     group_name="sources",
     io_manager_key=IO,
-    code_version=code_version(),
-    description="Inventory of the raw folder: one row per file with size, sha256, detected "
-    "encoding and decoded text; unreadable files are kept with status 'rejected' and the reason.",
+    code_version=code_version("sources.toml", "cleaning.toml"),
+    description="Inventory of the raw folder and its sub-folders: one row per file or folder "
+    "with size, sha256, encoding and decoded text, and a status: ok, skipped (links, dot-files, "
+    "backups, pipes), rejected (empty, binary, too large, XML, furniture only) or duplicate, "
+    "with the reason; notes say what was mended (control characters, HTML).",
 )
 def raw_articles(context: dg.AssetExecutionContext, settings: PipelineSettings) -> dg.Output[pd.DataFrame]:
     frame = build_raw_articles(settings.raw_path)
-    rejected = frame[frame["status"] != "ok"]
-    for row in rejected.itertuples(index=False):
-        context.log.warning(f"rejected source {row.source_file}: {row.problem}")
+    odd = frame[(frame["status"] != "ok") | frame["notes"].notna()]
+    for row in odd.itertuples(index=False):
+        reason = "; ".join(str(x) for x in (row.problem, row.notes) if isinstance(x, str))
+        context.log.warning(f"{row.status} source {row.source_file}: {reason}")
+    counts = frame["status"].value_counts().to_dict()
     return dg.Output(
         frame,
         metadata=table_metadata("raw_articles", frame)
         | {
             "raw_dir": dg.MetadataValue.path(str(settings.raw_path)),
-            "rejected": len(rejected),
-            "rejected_files": dg.MetadataValue.json(rejected[["source_file", "problem"]].to_dict("records")),
+            "status_counts": dg.MetadataValue.json({k: int(v) for k, v in counts.items()}),
+            "not_published": int((frame["status"] != "ok").sum()),
+            "odd_files": dg.MetadataValue.json(
+                odd[["source_file", "status", "problem", "notes"]].astype(object).where(odd.notna(), None)
+                .to_dict("records")
+            ),
         },
     )
 
