@@ -149,7 +149,7 @@ def inject(
     if expectation["type"] == "expect_column_values_to_not_match_regex":
         defective = _percentage_in_the_text(table, tables)
         return defective[table], None, defective
-    if table == "agreements" and expectation["kwargs"].get("column") == "amount":
+    if table == "agreements" and expectation["meta"].get("flag") == "amount_not_positive":
         defective = _zero_value(tables)
         return defective[table], None, defective
     frame, previous = _inject(table, expectation, tables)
