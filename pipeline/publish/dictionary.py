@@ -91,7 +91,7 @@ def render_checks(schema: TableSchema) -> list[str]:
             f"Meaning rules (they warn and never block): a row that breaks one is published with the flag in "
             f"`{FLAGS_COLUMN}`; every flag is one of these and the list is exactly the rules the row breaks.",
             "",
-            "| flag | rule the row breaks |",
+            "| flag | set when the row breaks the rule |",
             "|---|---|",
         ]
         lines += [f"| `{r.flag}` | {_cell(r.rule)} |" for r in rules]
