@@ -315,5 +315,5 @@ def test_every_warning_names_what_it_observed(tables: Tables) -> None:
     figures = tables["monetary_figures"]
     result = validate_table("monetary_figures", figures, tables)
     line = next(line for line in result.describe_failures().splitlines() if "amount_missing" in line)
-    assert f"1 of {len(figures)} rows break it, e.g. [{{'row': " in line and "'text': 'billion'" in line
+    assert f'1 of {len(figures)} rows break it, e.g. [{{"row": ' in line and '"text": "billion"' in line
     assert "e.g. []" not in line

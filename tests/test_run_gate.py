@@ -61,7 +61,7 @@ def test_an_integrity_defect_blocks_with_error_and_publishes_nothing(articles_di
     assert not result.asset_materializations_for_node("release")
     message = describe_failure(result)
     assert "check monetary_figures_suite failed (ERROR)" in message
-    assert "evidence lies inside its document" in message and "1 of " in message and "'end': 10000000" in message
+    assert "evidence lies inside its document" in message and "1 of " in message and '"end": 10000000' in message
     assert _check(instance, "monetary_figures") == (False, "ERROR")
     assert (releases / "versions.json").read_text() == versions_before
     assert sorted(p.name for p in releases.iterdir()) == folders_before

@@ -8,6 +8,7 @@ example rows, or the observed value of a whole-table assertion and the bound it 
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import asdict, dataclass, field
@@ -66,7 +67,7 @@ class ExpectationOutcome:
         'observed 3 rows; expected at least 400'
         >>> ExpectationOutcome("expect_column_values_to_not_be_null", "status is filled in at least 50% of rows",
         ...     "status", "warning", False, None, 3, [{"row": 0}], expected={"mostly": 0.5}).observation(4)
-        "1 of 4 rows filled (25%), expected at least 50%; empty in 3 rows, e.g. [{'row': 0}]"
+        '1 of 4 rows filled (25%), expected at least 50%; empty in 3 rows, e.g. [{"row": 0}]'
         """
         if self.expectation == "expect_table_row_count_to_be_between":
             low, high = self.expected.get("min_value"), self.expected.get("max_value")
@@ -76,7 +77,8 @@ class ExpectationOutcome:
             return f"observed {self.observed_value} rows; expected {bounds or 'any number'}"
         if self.expectation in WHOLE_TABLE:
             return f"observed {self.observed_value}; expected {self.expected}"
-        examples = f", e.g. {self.examples[:3]}" if self.examples and with_examples else ""
+        shown = json.dumps(self.examples[:3], ensure_ascii=False)
+        examples = f", e.g. {shown}" if self.examples and with_examples else ""
         if self.expected.get("mostly") is not None and self.expectation == "expect_column_values_to_not_be_null":
             filled = row_count - self.unexpected_count
             rate = filled / row_count if row_count else 0.0
