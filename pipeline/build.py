@@ -16,6 +16,7 @@ from pipeline.extract.agreements import PartyMention, assign_clusters, find_agre
 from pipeline.extract.money import MoneyFigure, find_monetary_figures
 from pipeline.extract.organisations import find_organisation_mentions, resolve_organisations
 from pipeline.ingest.sources import OK, RawArticle, read_raw_folder
+from pipeline.quality.flags import flagged_frame
 from pipeline.tables import make_frame
 
 #: The raw_articles inventory: one row per name of the raw folder (see pipeline.ingest.sources).
@@ -88,7 +89,7 @@ def build_documents(raw_articles: pd.DataFrame) -> tuple[pd.DataFrame, list[dict
                 ],
             }
         )
-    return make_frame("documents", rows), problems
+    return flagged_frame("documents", rows), problems
 
 
 def build_organisation_tables(documents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -133,7 +134,7 @@ def build_monetary_figures(documents: pd.DataFrame) -> pd.DataFrame:
         for d in documents.itertuples(index=False)
         for f in find_monetary_figures(d.text)
     ]
-    return make_frame("monetary_figures", rows)
+    return flagged_frame("monetary_figures", rows)
 
 
 def figures_of(monetary_figures: pd.DataFrame, doc_id: str) -> list[MoneyFigure]:
@@ -206,7 +207,7 @@ def build_agreements(
         for doc_id, agreements in assign_clusters(found).items()
         for a in agreements
     ]
-    return make_frame("agreements", rows)
+    return flagged_frame("agreements", rows)
 
 
 def build_tables(raw_dir: Path) -> tuple[dict[str, pd.DataFrame], list[dict]]:

@@ -4,10 +4,15 @@ For each expectation, a copy of the real tables (built from the seed articles) g
 precise defect aimed at it; validating makes that expectation fail, and any other failure
 is a direct consequence on the same column (a null ``text`` also breaks the evidence
 equality). A suite expectation without a defect here fails the coverage test.
+
+A meaning defect is what an article may say: the pipeline flags the row (its
+``quality_flags`` are recomputed, as the build does), the expectation warns, nothing
+blocks, and Great Expectations counts exactly the rows that carry the flag.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +20,9 @@ import pandas as pd
 import pytest
 
 from pipeline.build import build_tables
+from pipeline.quality.flags import FLAGS_COLUMN, flag_ids, with_quality_flags
 from pipeline.schemas import TABLE_NAMES, load_table_schema
-from pipeline.quality.suites import load_suite, parse_reference_column
+from pipeline.quality.suites import FLAGS_EXACT, FLAGS_KNOWN, load_suite, parse_reference_column
 from pipeline.quality.validation import validate_table
 
 from .conftest import RAW
@@ -87,7 +93,20 @@ def _value_mismatch(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
     return frame
 
 
+def _unknown_flag(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
+    frame.at[0, FLAGS_COLUMN] = ["not-a-flag"]
+    return frame
+
+
+def _wrong_flag(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Row 0 breaks no meaning rule but claims to break the table's first one."""
+    assert len(frame.at[0, FLAGS_COLUMN]) == 0
+    frame.at[0, FLAGS_COLUMN] = [flag_ids(table)[0]]
+    return frame
+
+
 DERIVED: dict[str, Callable[[pd.DataFrame, Tables], pd.DataFrame]] = {
+    FLAGS_KNOWN: _unknown_flag,
     "_spans_valid": _spans,
     "_title_is_first_line": _title,
     "_amount_below_ceiling": _ceiling,
@@ -98,9 +117,46 @@ DERIVED: dict[str, Callable[[pd.DataFrame, Tables], pd.DataFrame]] = {
 }
 
 
-def inject(table: str, expectation: dict[str, Any], tables: Tables) -> tuple[pd.DataFrame, dict[str, int] | None]:
-    """A copy of ``table`` with the defect ``expectation`` is there to catch, and the previous
-    release's row counts to validate against."""
+def _percentage_in_the_text(table: str, tables: Tables) -> Tables:
+    """A document that writes a figure as a percentage: the figure's text and the document's
+    text both change (same length, so every offset still holds)."""
+    frame = tables[table].copy().reset_index(drop=True)
+    documents = tables["documents"].copy()
+    doc_id, start, end = frame.at[0, "doc_id"], int(frame.at[0, "start"]), int(frame.at[0, "end"])
+    text = "9" * (end - start - 1) + "%"
+    frame.at[0, "text"] = text
+    where = documents.index[documents["doc_id"] == doc_id][0]
+    old = documents.at[where, "text"]
+    documents.at[where, "text"] = old[:start] + text + old[end:]
+    return {**tables, "documents": documents, table: frame}
+
+
+def _zero_value(tables: Tables) -> Tables:
+    """An article that values a deal at zero: the agreement and its figure both say 0."""
+    agreements = tables["agreements"].copy().reset_index(drop=True)
+    figures = tables["monetary_figures"].copy()
+    i = _first_with(agreements, "figure_id")
+    agreements.at[i, "amount"] = 0.0
+    figures.loc[figures["figure_id"] == agreements.at[i, "figure_id"], ["amount", "low", "high"]] = 0.0
+    return {**tables, "agreements": agreements, "monetary_figures": with_quality_flags("monetary_figures", figures)}
+
+
+def inject(
+    table: str, expectation: dict[str, Any], tables: Tables
+) -> tuple[pd.DataFrame, dict[str, int] | None, Tables]:
+    """A copy of ``table`` with the defect ``expectation`` is there to catch, the previous
+    release's row counts to validate against, and the tables to validate with."""
+    if expectation["type"] == "expect_column_values_to_not_match_regex":
+        defective = _percentage_in_the_text(table, tables)
+        return defective[table], None, defective
+    if table == "agreements" and expectation["meta"].get("flag") == "amount_not_positive":
+        defective = _zero_value(tables)
+        return defective[table], None, defective
+    frame, previous = _inject(table, expectation, tables)
+    return frame, previous, {**tables, table: frame}
+
+
+def _inject(table: str, expectation: dict[str, Any], tables: Tables) -> tuple[pd.DataFrame, dict[str, int] | None]:
     frame = tables[table].copy().reset_index(drop=True)
     kind, kw = expectation["type"], expectation["kwargs"]
     column = kw.get("column")
@@ -119,6 +175,8 @@ def inject(table: str, expectation: dict[str, Any], tables: Tables) -> tuple[pd.
         if "shrink_floor" in kw["min_value"]["$PARAMETER"]:  # the previous release had 3x the rows
             return frame, {table: 3 * len(frame)}
         return frame.iloc[:0], None  # no rows at all
+    if column == FLAGS_EXACT:
+        return _wrong_flag(frame, table), None
     if column in DERIVED:
         return DERIVED[column](frame, tables), None
     reference = parse_reference_column(column or "")
@@ -140,9 +198,6 @@ def inject(table: str, expectation: dict[str, Any], tables: Tables) -> tuple[pd.
         return frame, None
     if kind == "expect_column_values_to_match_regex":
         frame.at[_first_with(frame, column), column] = "!! not matching !!"
-        return frame, None
-    if kind == "expect_column_values_to_not_match_regex":
-        frame.at[0, column] = "25 per cent"
         return frame, None
     if kind == "expect_column_value_lengths_to_be_between":
         frame.at[0, column] = ""
@@ -185,11 +240,19 @@ def test_each_expectation_catches_its_defect(
     if target in already_failing[table]:  # the real data has this defect: without its rows, it holds
         tables = {**tables, table: _without_failing_rows(table, target, tables)}
         assert next(o for o in validate_table(table, tables[table], tables).outcomes if o.rule == target).success
-    frame, previous = inject(table, expectation, tables)
-    result = validate_table(table, frame, {**tables, table: frame}, previous)
+    frame, previous, context = inject(table, expectation, tables)
+    flag = expectation["meta"].get("flag")
+    if flag:  # what an article says: the build flags the row
+        frame = with_quality_flags(table, frame)
+    result = validate_table(table, frame, {**context, table: frame}, previous)
     hit = [o for o in result.outcomes if o.rule == target and not o.success]
     assert hit, f"{table}: the defect for {target!r} went unnoticed"
     assert hit[0].severity == expectation["severity"]
+    if flag:
+        assert hit[0].severity == "warning" and result.success, result.describe_failures()
+        assert hit[0].flag == flag
+        assert hit[0].unexpected_count == result.flag_counts[flag] >= 1
+        assert all(flag in e[FLAGS_COLUMN] for e in hit[0].examples)
     others = [
         o for o in result.outcomes if not o.success and o.rule != target and o.rule not in already_failing[table]
     ]
@@ -219,3 +282,38 @@ def test_the_real_tables_pass_every_blocking_expectation(tables: Tables) -> None
     for table in TABLE_NAMES:
         result = validate_table(table, tables[table], tables)
         assert result.success, result.describe_failures()
+
+
+def test_severity_policy_integrity_blocks_meaning_warns() -> None:
+    """Only integrity blocks: every critical expectation checks structure, ids, references,
+    value sets, evidence or the flags column; every meaning check warns with a flag, and so
+    does every whole-table assertion except an empty documents table."""
+    for table in TABLE_NAMES:
+        expectations = load_suite(table)["expectations"]
+        for e in expectations:
+            rule, flag = e["meta"]["rule"], e["meta"].get("flag")
+            if flag:
+                assert e["severity"] == "warning", rule
+            elif e["type"] == "expect_table_row_count_to_be_between":
+                blocks = (table, rule) == ("documents", "at least 1 row")  # an empty release
+                assert e["severity"] == ("critical" if blocks else "warning"), rule
+            elif e["kwargs"].get("mostly") is not None:
+                assert e["severity"] == "warning", rule  # fill rates
+            else:
+                assert e["severity"] == "critical", rule
+        flags = [e["meta"]["flag"] for e in expectations if "flag" in e["meta"]]
+        assert flags == flag_ids(table) and len(set(flags)) == len(flags)
+        assert bool(flags) == (FLAGS_COLUMN in load_table_schema(table).column_names)
+
+
+def test_every_warning_names_what_it_observed(tables: Tables) -> None:
+    """A warning says how many rows and shows some, or the observed value of the table."""
+    result = validate_table("organisations", tables["organisations"].iloc[:0], tables)
+    least = math.ceil(0.2 * len(tables["documents"]))
+    line = "organisations: warning at least 0.2 rows per document [expect_table_row_count_to_be_between]: "
+    assert f"{line}observed 0 rows; expected at least {least}" in result.describe_failures().splitlines()
+    figures = tables["monetary_figures"]
+    result = validate_table("monetary_figures", figures, tables)
+    line = next(line for line in result.describe_failures().splitlines() if "amount_missing" in line)
+    assert f'1 of {len(figures)} rows break it, e.g. [{{"row": ' in line and '"text": "billion"' in line
+    assert "e.g. []" not in line

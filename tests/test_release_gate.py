@@ -1,4 +1,5 @@
-"""A release whose blocking checks fail publishes nothing and leaves the latest as it was."""
+"""A release whose blocking checks fail publishes nothing and leaves the latest as it was;
+a row that breaks a meaning rule is published with its flag."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 
 from pipeline.build import build_tables
 from pipeline.publish.release import ReleaseBlocked, publish_release
+from pipeline.quality.flags import with_quality_flags
+from pipeline.tables import read_table
 
 from .conftest import RAW
 
@@ -59,3 +62,36 @@ def test_published_versions_sort_by_time_and_are_read_only(built, tmp_path):
     assert versions["latest"] == c.version
     for path in [a.path, *a.path.rglob("*")]:
         assert path.stat().st_mode & 0o222 == 0, path  # no write bit for anyone
+
+
+def _without_parties(tables: dict) -> dict:
+    agreements = tables["agreements"].copy()
+    agreements.at[agreements.index[0], "parties"] = []
+    return {**tables, "agreements": agreements}
+
+
+def test_a_meaning_defect_is_published_with_its_flag(built, tmp_path):
+    tables, sources = built
+    broken = _without_parties(tables)
+    broken["agreements"] = with_quality_flags("agreements", broken["agreements"])  # as the build does
+    release = publish_release(broken, sources, tmp_path, now=datetime(2026, 1, 1, tzinfo=UTC))
+    published = read_table(release.path / "agreements.parquet")
+    assert list(published.at[0, "quality_flags"]) == ["no_party"]
+    assert all(len(f) == 0 for f in published["quality_flags"].iloc[1:])
+    validation = json.loads((release.path / "manifest.json").read_text())["validation"]
+    assert validation["quality_flags"]["agreements"] == {"no_party": 1}
+    (warned,) = [w for w in validation["warned"] if w["flag"] == "no_party"]
+    assert warned["observed"] == f"1 of {len(published)} rows break it"
+    assert any("no_party" in w for w in release.warnings)
+
+
+def test_flags_that_do_not_match_their_row_block(built, tmp_path):
+    """quality_flags is part of the data: a row whose flags miss a rule it breaks blocks."""
+    tables, sources = built
+    first = publish_release(tables, sources, tmp_path, now=datetime(2026, 1, 1, tzinfo=UTC))
+    before = _state(tmp_path)
+    with pytest.raises(ReleaseBlocked) as error:
+        publish_release(_without_parties(tables), sources, tmp_path, now=datetime(2026, 1, 2, tzinfo=UTC))
+    assert "critical quality_flags names exactly the meaning rules the row breaks" in str(error.value)
+    assert _state(tmp_path) == before
+    assert json.loads((tmp_path / "releases" / "versions.json").read_text())["latest"] == first.version

@@ -1,5 +1,7 @@
-"""The gate inside a real Dagster run: a blocking expectation stops the release; warnings
-are published with it and shown on the checks."""
+"""The gate inside a real Dagster run, both ways: an integrity defect stops the release with
+an ERROR check and leaves versions.json untouched; a meaning defect (what an article says)
+publishes with a WARN check, the flag in the row, and the manifest and validation report
+listing it."""
 
 from __future__ import annotations
 
@@ -7,18 +9,16 @@ import json
 from pathlib import Path
 
 import dagster as dg
-import pytest
+import pandas as pd
+import pyarrow.parquet as pq
 
-from pipeline.defs.run import RunFailed, run_release
+from pipeline.build import build_monetary_figures
+from pipeline.defs import ASSETS, RELEASE_JOB, build_definitions
+from pipeline.defs.assets import monetary_figures as real_monetary_figures
+from pipeline.defs.checks import SUITE_CHECKS
+from pipeline.defs.run import describe_failure, run_release
 
-NO_ORGANISATIONS = [
-    "Rain returns to the valley\n\nRain fell on the valley for a third day on Tuesday. "
-    "Farmers said the fields were wet and the river was high.",
-    "A quiet week in the hills\n\nThe hills were quiet this week. Walkers said the paths "
-    "were muddy and the views were fine.",
-    "Snow expected at the weekend\n\nForecasters expect snow on Saturday. Roads in the north "
-    "may close for a few hours.",
-]
+AMOUNT_MISSING = 'a figure has an amount (the source may omit the number: "invest billion")'
 
 
 def _check(instance: dg.DagsterInstance, asset: str) -> tuple[bool, str]:
@@ -27,7 +27,27 @@ def _check(instance: dg.DagsterInstance, asset: str) -> tuple[bool, str]:
     return evaluation.passed, evaluation.severity.value
 
 
-def test_a_blocking_failure_publishes_nothing_and_says_why(articles_dir, dagster_home, tmp_path):
+def _definitions_with_a_broken_extractor(raw_dir: Path, output_dir: Path) -> dg.Definitions:
+    """The real definitions (assets, checks, resources, job) but for a monetary_figures
+    asset whose first figure's evidence ends past its document: a fault of the pipeline,
+    not of an article, which no real input can produce."""
+    real = build_definitions(str(raw_dir), str(output_dir))
+
+    @dg.asset(name="monetary_figures", group_name="extraction", io_manager_key="parquet_io_manager")
+    def broken_monetary_figures(documents: pd.DataFrame) -> pd.DataFrame:
+        frame = build_monetary_figures(documents)
+        frame.loc[0, "end"] = 10**7
+        return frame
+
+    return dg.Definitions(
+        assets=[a for a in ASSETS if a is not real_monetary_figures] + [broken_monetary_figures],
+        asset_checks=SUITE_CHECKS,
+        jobs=[dg.define_asset_job(RELEASE_JOB, selection=dg.AssetSelection.all())],
+        resources=real.resources,
+    )
+
+
+def test_an_integrity_defect_blocks_with_error_and_publishes_nothing(articles_dir, dagster_home, tmp_path):
     instance = dg.DagsterInstance.get()
     out = tmp_path / "out"
     good = run_release(articles_dir, out, instance=instance)
@@ -35,35 +55,51 @@ def test_a_blocking_failure_publishes_nothing_and_says_why(articles_dir, dagster
     versions_before = (releases / "versions.json").read_text()
     folders_before = sorted(p.name for p in releases.iterdir())
 
-    bad = tmp_path / "weather"
-    bad.mkdir()
-    for i, text in enumerate(NO_ORGANISATIONS):
-        (bad / f"weather_{i}.txt").write_text(text, encoding="utf-8")
-    with pytest.raises(RunFailed) as failed:
-        run_release(bad, out, instance=instance)
+    job = _definitions_with_a_broken_extractor(articles_dir, out).resolve_job_def(RELEASE_JOB)
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
 
-    message = str(failed.value)
-    assert "organisation_mentions_suite failed (ERROR)" in message
-    assert "at least 0.5 rows per document" in message
+    assert not result.asset_materializations_for_node("release")
+    message = describe_failure(result)
+    assert "check monetary_figures_suite failed (ERROR)" in message
+    assert "evidence lies inside its document" in message and "1 of " in message and '"end": 10000000' in message
+    assert _check(instance, "monetary_figures") == (False, "ERROR")
     assert (releases / "versions.json").read_text() == versions_before
     assert sorted(p.name for p in releases.iterdir()) == folders_before
     assert json.loads(versions_before)["latest"] == good.name
-    assert _check(instance, "organisation_mentions") == (False, "ERROR")
     release = instance.get_latest_materialization_event(dg.AssetKey("release"))
     assert Path(release.asset_materialization.metadata["path"].value) == good
 
 
-def test_a_warning_only_run_publishes_with_its_warnings_listed(articles_dir, dagster_home, tmp_path):
+def test_a_meaning_defect_publishes_with_warn_and_the_flag_listed(articles_dir, dagster_home, tmp_path):
+    """The seeds say "China promised to invest billion": a figure without its number."""
     instance = dg.DagsterInstance.get()
     path = run_release(articles_dir, tmp_path / "out", instance=instance)
-    rule = 'a figure has an amount (the source may omit the number: "invest billion")'
+
+    figures = pq.read_table(path / "monetary_figures.parquet").to_pandas()
+    (row,) = figures[figures["amount"].isna()].itertuples()
+    assert row.text == "billion" and list(row.quality_flags) == ["amount_missing"]
+    assert all(len(f) == 0 for f in figures[figures["amount"].notna()]["quality_flags"])
+
     manifest = json.loads((path / "manifest.json").read_text())
-    assert manifest["validation"]["success"] is True
-    assert manifest["validation"]["blocking_failures"] == 0
-    assert {"table": "monetary_figures", "rule": rule, "unexpected_count": 1} in manifest["validation"]["warned"]
+    validation = manifest["validation"]
+    assert validation["success"] is True and validation["blocking_failures"] == 0
+    (warned,) = [w for w in validation["warned"] if w["rule"] == AMOUNT_MISSING]
+    assert warned["flag"] == "amount_missing" and warned["unexpected_count"] == 1
+    assert warned["observed"] == f"1 of {len(figures)} rows break it"
+    assert warned["examples"][0]["figure_id"] == row.figure_id
+    assert validation["quality_flags"]["monetary_figures"] == {"amount_missing": 1}
+    assert validation["flagged_rows"]["monetary_figures"] == 1
+
     report = json.loads((path / "validation" / "results.json").read_text())
-    (outcome,) = [e for e in report["suites"]["monetary_figures"]["expectations"] if e["rule"] == rule]
-    assert outcome["success"] is False and outcome["severity"] == "warning"
-    assert outcome["examples"][0]["text"] == "billion" and outcome["examples"][0]["doc_id"]
+    assert report["suites"]["monetary_figures"]["quality_flags"] == {"amount_missing": 1}
+    (outcome,) = [e for e in report["suites"]["monetary_figures"]["expectations"] if e["rule"] == AMOUNT_MISSING]
+    assert outcome["success"] is False and outcome["severity"] == "warning" and outcome["flag"] == "amount_missing"
+    assert outcome["examples"][0]["text"] == "billion" and outcome["examples"][0]["quality_flags"] == ["amount_missing"]
+    assert "amount_missing" in (path / "validation" / "index.html").read_text()
+    assert "`amount_missing`" in (path / "DATA_DICTIONARY.md").read_text()
+
     assert _check(instance, "monetary_figures") == (False, "WARN")
     assert _check(instance, "agreements")[0] is True
+    materialization = instance.get_latest_materialization_event(dg.AssetKey("monetary_figures"))
+    assert materialization.asset_materialization.metadata["flagged_rows"].value == 1
+

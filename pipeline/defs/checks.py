@@ -1,9 +1,11 @@
 """Blocking asset checks: each table's stored Great Expectations suite.
 
-A failed critical expectation fails its check with ERROR severity, so no asset downstream
-(the release among them) runs and the latest release stays as it was; failed warning-level
-expectations (a figure whose number the source omits, a drift against the previous release)
-fail the check with WARN severity, which blocks nothing and shows in the UI.
+A failed critical (integrity) expectation fails its check with ERROR severity, so no asset
+downstream (the release among them) runs and the latest release stays as it was; failed
+warning-level expectations (meaning rules such as a figure whose number the source omits,
+whose rows carry the rule's flag in ``quality_flags``, and whole-table assertions such as a
+drift against the previous release) fail the check with WARN severity, which blocks
+nothing and shows in the UI with what was observed.
 
 Each check loads the tables its suite refers to (documents for evidence and row counts per
 document, the targets of references) and the previous release's row counts for drift.
@@ -31,6 +33,8 @@ def check_result(result: SuiteResult, **key: str) -> dg.AssetCheckResult:
             "expectations": len(result.outcomes),
             "failed_blocking": len(result.blocking_failures),
             "failed_warning": len(result.warnings),
+            "flagged_rows": result.flagged_rows,
+            "quality_flags": dg.MetadataValue.json(result.flag_counts),
             "failures": dg.MetadataValue.md(result.describe_failures() or "none"),
         },
         description=f"{len(result.outcomes) - len(failures)}/{len(result.outcomes)} expectations hold",

@@ -1,4 +1,5 @@
-"""Metadata shown in the Dagster UI for a table: row count, column schema, preview."""
+"""Metadata shown in the Dagster UI for a table: row count, column schema, preview, and
+the rows per quality flag of a table with ``quality_flags``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from pipeline.quality.flags import FLAGS_COLUMN, flag_counts, flagged_row_count
 from pipeline.schemas import TABLE_NAMES, load_table_schema
 
 PREVIEW_ROWS = 10
@@ -49,4 +51,7 @@ def table_metadata(name: str, frame: pd.DataFrame) -> dict[str, Any]:
     }
     if name in TABLE_NAMES:
         metadata["dagster/column_schema"] = column_schema(name)
+    if FLAGS_COLUMN in frame.columns:
+        metadata["flagged_rows"] = flagged_row_count(frame)
+        metadata["quality_flags"] = dg.MetadataValue.json(flag_counts(frame))
     return metadata

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from pipeline.schemas import TableSchema, load_all_schemas
+from pipeline.quality.flags import FLAGS_COLUMN, meaning_rules
 from pipeline.quality.suites import release_expectations
 
 _CONSTRAINT_WORDS = {
@@ -69,16 +70,36 @@ def render_table(schema: TableSchema) -> str:
             f"| `{f.name}` | {type_} | {_cell(f.description)} | `{_cell(example)}` | "
             f"{_cell(describe_constraints(f.constraints))} |"
         )
-    checks = [
-        f"- {c['rule']}" + (" (warning)" if c.get("severity") == "warning" else "") for c in schema.checks
-    ] + [
-        f"- {e['meta']['rule']}" + (" (warning)" if e["severity"] == "warning" else "")
-        for e in release_expectations(schema)
-    ]
-    if checks:
-        lines += ["", "Checked on every release, besides the constraints above (blocking unless marked):", ""]
-        lines += checks
+    lines += render_checks(schema)
     return "\n".join(lines) + "\n"
+
+
+def render_checks(schema: TableSchema) -> list[str]:
+    """The table's checks in words, by severity: integrity checks block a release; meaning
+    rules flag rows (``quality_flags``) and warn; whole-table assertions warn."""
+    integrity = [c["rule"] for c in schema.checks if "flag" not in c]
+    release = release_expectations(schema)
+    lines: list[str] = []
+    if integrity or any(e["severity"] == "critical" for e in release):
+        lines += ["", "Integrity checks on every release, besides the constraints above (a failure blocks the release):", ""]
+        lines += [f"- {rule}" for rule in integrity]
+        lines += [f"- {e['meta']['rule']}" for e in release if e["severity"] == "critical"]
+    rules = meaning_rules(schema.name)
+    if FLAGS_COLUMN in schema.column_names:
+        lines += [
+            "",
+            f"Meaning rules (they warn and never block): a row that breaks one is published with the flag in "
+            f"`{FLAGS_COLUMN}`; every flag is one of these and the list is exactly the rules the row breaks.",
+            "",
+            "| flag | set when the row breaks the rule |",
+            "|---|---|",
+        ]
+        lines += [f"| `{r.flag}` | {_cell(r.rule)} |" for r in rules]
+    warned = [e for e in release if e["severity"] != "critical"]
+    if warned:
+        lines += ["", "Whole-table assertions (they warn and never block):", ""]
+        lines += [f"- {e['meta']['rule']}" for e in warned]
+    return lines
 
 
 def render_dictionary(version: str, validation_link: str = "validation/index.html") -> str:
@@ -92,6 +113,13 @@ def render_dictionary(version: str, validation_link: str = "validation/index.htm
         "",
         f"Validation results of this release: [{validation_link}]({validation_link}) "
         "(machine-readable: `validation/results.json`).",
+        "",
+        "Integrity (types, ids, references, value sets, evidence offsets, checksums) is checked before "
+        "publishing and a failure publishes nothing. What the articles say is never a reason to hold a "
+        f"release back: a row that breaks a meaning rule is published with the rule's flag in its "
+        f"`{FLAGS_COLUMN}` list (tables `documents`, `monetary_figures` and `agreements`). To read only "
+        f"rows that pass every rule, keep those whose `{FLAGS_COLUMN}` is empty, e.g. with pandas "
+        f"`df[df.{FLAGS_COLUMN}.str.len() == 0]`, or in SQL (DuckDB) `WHERE len({FLAGS_COLUMN}) = 0`.",
         "",
         "Tables: " + ", ".join(f"`{n}`" for n in schemas),
         "",

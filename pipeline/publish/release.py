@@ -36,7 +36,7 @@ from pipeline.publish.dictionary import render_dictionary
 from pipeline.paths import PROJECT_ROOT
 from pipeline.schemas import TABLE_NAMES
 from pipeline.tables import read_table, write_table
-from pipeline.quality.validation import SuiteResult, validate_tables
+from pipeline.quality.validation import SuiteResult, validate_tables, validation_outcome
 
 
 class ReleaseBlocked(RuntimeError):
@@ -127,12 +127,14 @@ def render_validation_html(version: str, results: dict[str, SuiteResult]) -> str
             rows.append(
                 f"<tr class='{state.lower()}'><td>{html.escape(name)}</td><td>{state}</td>"
                 f"<td>{html.escape(o.severity)}</td><td>{html.escape(o.expectation)}</td>"
-                f"<td>{html.escape(o.column or '')}</td><td>{html.escape(o.rule)}</td>"
+                f"<td>{html.escape(o.column or '')}</td><td>{html.escape(o.rule)}"
+                f"{f' (flag <code>{html.escape(o.flag)}</code>)' if o.flag else ''}</td>"
                 f"<td>{html.escape(observed)}</td><td>{o.unexpected_count}</td><td><code>{examples}</code></td></tr>"
             )
     summary = "".join(
         f"<li><b>{html.escape(n)}</b>: {r.row_count} rows, {len(r.outcomes)} expectations, "
-        f"{len(r.blocking_failures)} blocking failures, {len(r.warnings)} warnings</li>"
+        f"{len(r.blocking_failures)} blocking failures, {len(r.warnings)} warnings"
+        f"{f', {r.flagged_rows} rows with quality flags {html.escape(json.dumps(r.flag_counts))}' if r.flag_counts else ''}</li>"
         for n, r in results.items()
     )
     return f"""<!doctype html>
@@ -159,22 +161,6 @@ def latest_release(releases_dir: Path) -> dict[str, Any] | None:
     versions = json.loads(path.read_text(encoding="utf-8"))
     latest = versions.get("latest")
     return next((v for v in versions.get("versions", []) if v.get("version") == latest), None)
-
-
-def validation_outcome(results: dict[str, SuiteResult]) -> dict[str, Any]:
-    """The overall outcome of a release's validation, as recorded in its manifest."""
-    return {
-        "success": all(r.success for r in results.values()),
-        "expectations": sum(len(r.outcomes) for r in results.values()),
-        "blocking_failures": sum(len(r.blocking_failures) for r in results.values()),
-        "warnings": sum(len(r.warnings) for r in results.values()),
-        "warned": [
-            {"table": r.table, "rule": o.rule, "unexpected_count": o.unexpected_count}
-            for r in results.values()
-            for o in r.warnings
-        ],
-        "report": "validation/results.json",
-    }
 
 
 def _update_versions(releases_dir: Path, entry: dict[str, Any]) -> None:

@@ -8,6 +8,12 @@ for a check (the document slice an evidence row must equal, whether a reference 
 whether every party is known...). Values that depend on the release as a whole (row-count
 bounds per document, the previous release's row counts, the latest plausible year) are
 suite parameters, filled in at validation time.
+
+Severity follows one policy: ``critical`` (blocking) expectations guard integrity only
+(types and columns, required values, unique ids, value sets, patterns, references,
+evidence offsets, the schema's integrity checks, the ``quality_flags`` column itself);
+the schema's meaning checks and the release assertions are ``warning`` expectations. A
+meaning check's ``flag`` id is kept in the expectation's ``meta``.
 """
 
 from __future__ import annotations
@@ -18,13 +24,23 @@ from functools import cache
 from typing import Any
 
 from pipeline.paths import SCHEMAS_DIR
+from pipeline.quality.flags import FLAGS_COLUMN, flag_ids
 from pipeline.schemas import TABLE_NAMES, TableSchema, load_table_schema
 
 SUITES_DIR = SCHEMAS_DIR / "suites"
 
 
-def _expectation(type_: str, rule: str, severity: str = "critical", **kwargs: Any) -> dict[str, Any]:
-    return {"type": type_, "kwargs": kwargs, "meta": {"rule": rule}, "severity": severity}
+#: Derived columns of a table with ``quality_flags``: every flag is a known id (no repeats),
+#: and the row carries exactly the flags its values imply.
+FLAGS_KNOWN = "_quality_flags_known"
+FLAGS_EXACT = "_quality_flags_exact"
+
+
+def _expectation(
+    type_: str, rule: str, severity: str = "critical", flag: str | None = None, **kwargs: Any
+) -> dict[str, Any]:
+    meta = {"rule": rule} | ({"flag": flag} if flag else {})
+    return {"type": type_, "kwargs": kwargs, "meta": meta, "severity": severity}
 
 
 def reference_column(column: str, table: str, field: str | None = None) -> str:
@@ -72,6 +88,8 @@ def derived_columns(schema: TableSchema) -> list[str]:
             name = check["kwargs"].get(key)
             if isinstance(name, str) and name.startswith("_") and name not in columns:
                 columns.append(name)
+    if FLAGS_COLUMN in schema.column_names:
+        columns += [FLAGS_KNOWN, FLAGS_EXACT]
     return columns
 
 
@@ -86,16 +104,21 @@ def release_parameter(table: str, what: str) -> str:
 
 def release_expectations(schema: TableSchema) -> list[dict[str, Any]]:
     """Assertions on the whole table, as in mature open-data publishers: row counts relative
-    to the number of documents (too few blocks, too many warns), fill rates of key columns
-    and drift against the previous release (warnings)."""
+    to the number of documents, fill rates of key columns and drift against the previous
+    release. What articles say moves them all, so they warn; only a release without any
+    row of a table that needs ``minRows`` (documents: an empty release) blocks."""
     spec = schema.release_assertions
     if not spec:
         return []
     per_doc = spec.get("rowsPerDocument")
-    low = f"at least {per_doc['min']} rows per document" if per_doc else f"at least {spec.get('minRows', 0)} rows"
+    if per_doc:
+        low, severity = f"at least {per_doc['min']} rows per document", "warning"
+    else:
+        least = spec.get("minRows", 0)
+        low, severity = f"at least {least} row{'' if least == 1 else 's'}", "critical"
     exps = [
         _expectation(
-            "expect_table_row_count_to_be_between", low, "critical",
+            "expect_table_row_count_to_be_between", low, severity,
             min_value={"$PARAMETER": release_parameter(schema.name, "min_rows")}, max_value=None,
         )
     ]
@@ -222,7 +245,27 @@ def derive_suite(schema: TableSchema) -> dict[str, Any]:
                 )
             )
     for check in schema.checks:
-        exps.append(_expectation(check["expectation"], check["rule"], check.get("severity", "critical"), **check["kwargs"]))
+        exps.append(
+            _expectation(
+                check["expectation"], check["rule"], check.get("severity", "critical"), check.get("flag"),
+                **check["kwargs"],
+            )
+        )
+    if FLAGS_COLUMN in schema.column_names:
+        exps += [
+            _expectation(
+                "expect_column_values_to_be_in_set",
+                f"every quality flag is one of: {', '.join(flag_ids(schema.name))} (none repeated)",
+                column=FLAGS_KNOWN,
+                value_set=[True],
+            ),
+            _expectation(
+                "expect_column_values_to_be_in_set",
+                "quality_flags names exactly the meaning rules the row breaks",
+                column=FLAGS_EXACT,
+                value_set=[True],
+            ),
+        ]
     exps += release_expectations(schema)
     return {
         "name": schema.name,

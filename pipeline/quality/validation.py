@@ -1,11 +1,14 @@
 """Run the stored Great Expectations suites on tables and report the results as plain data.
 
 ``validate_table`` is what the Dagster asset checks call and what the release step runs
-on the staged Parquet files; the results are plain dataclasses, ready for JSON.
+on the staged Parquet files; the results are plain dataclasses, ready for JSON. Each failed
+expectation is described by what was observed: the number of rows that break it and
+example rows, or the observed value of a whole-table assertion and the bound it missed.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import asdict, dataclass, field
@@ -13,13 +16,33 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.extract.countries import default_country_forms
 from pipeline.schemas import TABLE_NAMES, load_table_schema
-from pipeline.quality.suites import derived_columns, load_suite, parse_reference_column, release_parameter
+from pipeline.quality.flags import (
+    FLAGS_COLUMN,
+    flag_counts,
+    flag_ids,
+    flagged_row_count,
+    flagged_tables,
+    quality_flags,
+    row_check_columns,
+    rule_parameters,
+)
+from pipeline.quality.suites import (
+    FLAGS_EXACT,
+    FLAGS_KNOWN,
+    derived_columns,
+    load_suite,
+    parse_reference_column,
+    release_parameter,
+)
 
 MAX_EXAMPLES = 10
+EXAMPLE_TEXT_CHARS = 160  # evidence shown in an example row (a document's text is cut)
+WHOLE_TABLE = {"expect_table_row_count_to_be_between", "expect_table_columns_to_match_ordered_list"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +55,38 @@ class ExpectationOutcome:
     observed_value: Any
     unexpected_count: int
     examples: list[dict[str, Any]] = field(default_factory=list)
+    flag: str | None = None  # the quality flag of a meaning check
+    expected: dict[str, Any] = field(default_factory=dict)  # bounds, with parameters filled in
+
+    def observation(self, row_count: int, with_examples: bool = True) -> str:
+        """What was observed, in words: the rows that break the expectation and examples,
+        or a whole-table value and the bound it missed.
+
+        >>> ExpectationOutcome("expect_table_row_count_to_be_between", "at least 0.2 rows per document",
+        ...     None, "warning", False, 3, 0, expected={"min_value": 400}).observation(3)
+        'observed 3 rows; expected at least 400'
+        >>> ExpectationOutcome("expect_column_values_to_not_be_null", "status is filled in at least 50% of rows",
+        ...     "status", "warning", False, None, 3, [{"row": 0}], expected={"mostly": 0.5}).observation(4)
+        '1 of 4 rows filled (25%), expected at least 50%; empty in 3 rows, e.g. [{"row": 0}]'
+        """
+        if self.expectation == "expect_table_row_count_to_be_between":
+            low, high = self.expected.get("min_value"), self.expected.get("max_value")
+            bounds = " and ".join(
+                b for b in (f"at least {low}" if low is not None else "", f"at most {high}" if high is not None else "") if b
+            )
+            return f"observed {self.observed_value} rows; expected {bounds or 'any number'}"
+        if self.expectation in WHOLE_TABLE:
+            return f"observed {self.observed_value}; expected {self.expected}"
+        shown = json.dumps(self.examples[:3], ensure_ascii=False)
+        examples = f", e.g. {shown}" if self.examples and with_examples else ""
+        if self.expected.get("mostly") is not None and self.expectation == "expect_column_values_to_not_be_null":
+            filled = row_count - self.unexpected_count
+            rate = filled / row_count if row_count else 0.0
+            return (
+                f"{filled} of {row_count} rows filled ({rate:.0%}), expected at least {self.expected['mostly']:.0%}; "
+                f"empty in {self.unexpected_count} rows{examples}"
+            )
+        return f"{self.unexpected_count} of {row_count} rows break it{examples}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +94,8 @@ class SuiteResult:
     table: str
     row_count: int
     outcomes: list[ExpectationOutcome]
+    flag_counts: dict[str, int] = field(default_factory=dict)  # rows per quality flag
+    flagged_rows: int = 0  # rows with at least one quality flag
 
     @property
     def blocking_failures(self) -> list[ExpectationOutcome]:
@@ -60,16 +117,20 @@ class SuiteResult:
             "evaluated": len(self.outcomes),
             "failed_blocking": len(self.blocking_failures),
             "failed_warning": len(self.warnings),
+            "flagged_rows": self.flagged_rows,
+            "quality_flags": self.flag_counts,
             "expectations": [asdict(o) for o in self.outcomes],
         }
 
     def describe_failures(self) -> str:
+        """One line per failed expectation, blocking ones first: table, severity, rule,
+        expectation and column, the flag it sets, and what was observed."""
         lines = []
         for o in self.blocking_failures + self.warnings:
             where = f" on {o.column}" if o.column else ""
+            flag = f" (flag {o.flag})" if o.flag else ""
             lines.append(
-                f"{self.table}: {o.severity} {o.expectation}{where} ({o.rule}): "
-                f"{o.unexpected_count} unexpected; e.g. {o.examples[:3]}"
+                f"{self.table}: {o.severity} {o.rule}{flag} [{o.expectation}{where}]: {o.observation(self.row_count)}"
             )
         return "\n".join(lines)
 
@@ -103,7 +164,7 @@ def suite_parameters(
     * ``latest_plausible_year``: ten years after this one.
     """
     n_docs = len(tables["documents"]) if "documents" in tables else 0
-    params: dict[str, Any] = {"latest_plausible_year": datetime.now(UTC).year + 10}
+    params: dict[str, Any] = rule_parameters(datetime.now(UTC))
     for name in TABLE_NAMES:
         spec = load_table_schema(name).release_assertions
         per_doc = spec.get("rowsPerDocument")
@@ -126,29 +187,12 @@ def _known_parties(tables: dict[str, pd.DataFrame]) -> set[str]:
     return names
 
 
-def _derived_meaning_columns(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> dict[str, list]:
-    """The ``_`` columns the meaning checks of table ``name`` read."""
+def _derived_check_columns(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> dict[str, list]:
+    """The ``_`` columns the checks of table ``name`` read, besides evidence and references:
+    the row-local ones (shared with the quality flags), the cross-table integrity ones, and
+    the two that check the ``quality_flags`` column itself."""
     wanted = set(derived_columns(load_table_schema(name)))
-    out: dict[str, list] = {}
-    if "_title_is_first_line" in wanted:
-        out["_title_is_first_line"] = [
-            isinstance(t, str) and t.split("\n", 1)[0].strip() == title
-            for t, title in zip(frame["text"], frame["title"])
-        ]
-    if "_text_length" in wanted:
-        out["_text_length"] = [len(t) if isinstance(t, str) else -1 for t in frame["text"]]
-    if "_amount_below_ceiling" in wanted:
-        ceilings = load_table_schema(name).release_assertions["amountCeilings"]
-        out["_amount_below_ceiling"] = [
-            pd.isna(a) or a < ceilings.get(c if isinstance(c, str) else "", ceilings["default"])
-            for a, c in zip(frame["amount"], frame["currency"])
-        ]
-    if "_null_amount_is_unknown" in wanted:
-        out["_null_amount_is_unknown"] = [
-            pd.notna(a) or q == "unknown" for a, q in zip(frame["amount"], frame["qualifier"])
-        ]
-    if "_party_count" in wanted:
-        out["_party_count"] = [0 if p is None else len(p) for p in frame["parties"]]
+    out: dict[str, list] = row_check_columns(name, frame)
     if "_parties_known" in wanted:
         known = _known_parties(tables)
         out["_parties_known"] = [p is not None and all(x in known for x in p) for p in frame["parties"]]
@@ -163,6 +207,12 @@ def _derived_meaning_columns(name: str, frame: pd.DataFrame, tables: dict[str, p
             (pd.isna(a) if pd.isna(f) else f in value_of and _same_value((a, c), value_of[f]))
             for f, a, c in zip(frame["figure_id"], frame["amount"], frame["currency"])
         ]
+    if FLAGS_KNOWN in wanted:
+        ids = set(flag_ids(name))
+        stored = [None if f is None else [str(x) for x in f] for f in frame[FLAGS_COLUMN]]
+        out[FLAGS_KNOWN] = [f is not None and set(f) <= ids and len(set(f)) == len(f) for f in stored]
+        implied = quality_flags(name, frame)
+        out[FLAGS_EXACT] = [f is not None and f == i for f, i in zip(stored, implied)]
     return out
 
 
@@ -197,7 +247,7 @@ def validation_frame(name: str, frame: pd.DataFrame, tables: dict[str, pd.DataFr
                 and all(0 <= sp["start"] < sp["end"] <= len(t) for sp in spans)
                 for t, spans in zip(doc_texts, frame[ev["spans"]])
             ]
-    for column, values in _derived_meaning_columns(name, frame, tables).items():
+    for column, values in _derived_check_columns(name, frame, tables).items():
         out[column] = values
     for column in derived_columns(schema):
         reference = parse_reference_column(column)
@@ -230,9 +280,10 @@ def validate_table(
     data = data.astype({c: object for c in data.columns if isinstance(data[c].dtype, pd.StringDtype)})
     data = data.reset_index(drop=True)
     batch = _gx_batch_definition(name).get_batch(batch_parameters={"dataframe": data})
+    parameters = suite_parameters(tables, previous_counts)
     result = batch.validate(
         suite,
-        expectation_parameters=suite_parameters(tables, previous_counts),
+        expectation_parameters=parameters,
         result_format={"result_format": "COMPLETE"},
     )
     outcomes = []
@@ -240,7 +291,8 @@ def validate_table(
         cfg = item.expectation_config
         res = item.result or {}
         indexes = res.get("unexpected_index_list") or []
-        examples = [_example_row(data, i) for i in indexes[:MAX_EXAMPLES] if isinstance(i, int)]
+        checked = [cfg.kwargs.get(k) for k in ("column", "column_A", "column_B")]
+        examples = [_example_row(data, i, checked) for i in indexes[:MAX_EXAMPLES] if isinstance(i, int)]
         outcomes.append(
             ExpectationOutcome(
                 expectation=cfg.type,
@@ -251,17 +303,45 @@ def validate_table(
                 observed_value=_plain(res.get("observed_value")),
                 unexpected_count=int(res.get("unexpected_count") or 0),
                 examples=examples,
+                flag=(cfg.meta or {}).get("flag"),
+                expected=_expected(cfg.kwargs, parameters),
             )
         )
-    return SuiteResult(table=name, row_count=len(frame), outcomes=outcomes)
+    return SuiteResult(
+        table=name, row_count=len(frame), outcomes=outcomes,
+        flag_counts=flag_counts(frame), flagged_rows=flagged_row_count(frame),
+    )
 
 
-def _example_row(data: pd.DataFrame, index: int) -> dict[str, Any]:
+def _expected(kwargs: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    """The bounds and sets an expectation was checked against, parameters filled in."""
+    keys = ("min_value", "max_value", "mostly", "column_list", "value_set", "regex", "strict_min", "or_equal")
+    out = {}
+    for key in keys:
+        value = kwargs.get(key)
+        if isinstance(value, dict) and "$PARAMETER" in value:
+            value = parameters.get(value["$PARAMETER"])
+        if key in kwargs:
+            out[key] = _plain(value)
+    return out
+
+
+def _example_row(data: pd.DataFrame, index: int, checked: list[Any]) -> dict[str, Any]:
+    """An unexpected row as shown in reports: its id, document and evidence (texts cut to
+    ``EXAMPLE_TEXT_CHARS``), the values of the checked columns, and its quality flags."""
     row = data.iloc[index]
     keep = [c for c in data.columns if not c.startswith("_")][:1] + [
         c for c in ("doc_id", "text", "start", "end") if c in data.columns
     ]
-    return {"row": index} | {c: _plain(row[c]) for c in dict.fromkeys(keep)}
+    keep += [c for c in checked if isinstance(c, str) and c in data.columns]
+    keep += [FLAGS_COLUMN] if FLAGS_COLUMN in data.columns else []
+    out: dict[str, Any] = {"row": index}
+    for c in dict.fromkeys(keep):
+        value = _plain(row[c])
+        if isinstance(value, str) and len(value) > EXAMPLE_TEXT_CHARS:
+            value = value[:EXAMPLE_TEXT_CHARS] + "…"
+        out[c] = value
+    return out
 
 
 def _plain(value: Any) -> Any:
@@ -270,6 +350,8 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return None if value != value else value
+    if isinstance(value, np.ndarray):  # a list cell read from Parquet
+        return [_plain(v) for v in value.tolist()]
     if hasattr(value, "item"):
         return _plain(value.item())
     if isinstance(value, dict):
@@ -284,3 +366,30 @@ def validate_tables(
 ) -> dict[str, SuiteResult]:
     """Every release table's suite."""
     return {name: validate_table(name, tables[name], tables, previous_counts) for name in TABLE_NAMES}
+
+
+def validation_outcome(results: dict[str, SuiteResult]) -> dict[str, Any]:
+    """The overall outcome of a release's validation, as recorded in its manifest and
+    report: counts, every warning with its flag and what it observed, and the rows per
+    quality flag of each table."""
+    return {
+        "success": all(r.success for r in results.values()),
+        "expectations": sum(len(r.outcomes) for r in results.values()),
+        "blocking_failures": sum(len(r.blocking_failures) for r in results.values()),
+        "warnings": sum(len(r.warnings) for r in results.values()),
+        "warned": [
+            {
+                "table": r.table,
+                "rule": o.rule,
+                "flag": o.flag,
+                "unexpected_count": o.unexpected_count,
+                "observed": o.observation(r.row_count, with_examples=False),
+                "examples": o.examples[:3],
+            }
+            for r in results.values()
+            for o in r.warnings
+        ],
+        "quality_flags": {t: results[t].flag_counts for t in flagged_tables() if t in results},
+        "flagged_rows": {t: results[t].flagged_rows for t in flagged_tables() if t in results},
+        "report": "validation/results.json",
+    }

@@ -40,7 +40,7 @@ class ReleaseCheck:
             )
             for o in r.blocking_failures + r.warnings:
                 kind = "ERROR" if o.severity == "critical" else "WARN"
-                lines.append(f"    {kind} {o.rule} [{o.expectation}]: {o.unexpected_count} unexpected")
+                lines.append(f"    {kind} {o.rule} [{o.expectation}]: {o.observation(r.row_count, with_examples=False)}")
                 lines += [f"      e.g. {json.dumps(e, ensure_ascii=False)}" for e in o.examples[:10]]
         lines.append("trusted: all checksums match and every blocking expectation holds" if self.trusted
                      else "NOT trusted: see the problems above")
