@@ -138,16 +138,26 @@ def _cue_automaton() -> Any:
 
 
 def country_mentions(text: str) -> Counter[str]:
-    """How often the text names each country (whole words, case-sensitive), in one pass.
+    """How often the text names each country (whole words, case-sensitive, the longest
+    form where forms overlap), in one pass.
 
     >>> country_mentions("Nairobi said Kenya's shilling fell; Kenyan banks, Uganda too.")
     Counter({'Kenya': 3, 'Uganda': 1})
+    >>> country_mentions("South Sudan and Sudan")
+    Counter({'South Sudan': 1, 'Sudan': 1})
     """
-    counts: Counter[str] = Counter()
+    found = []
     for end_index, (length, countries) in _cue_automaton().iter(text):
         start, end = end_index - length + 1, end_index + 1
         if (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
             continue
+        found.append((start, -end, countries))
+    counts: Counter[str] = Counter()
+    covered = -1
+    for start, negative_end, countries in sorted(found):  # "South Sudan" hides its "Sudan"
+        if -negative_end <= covered:
+            continue
+        covered = -negative_end
         counts.update(countries)
     return counts
 

@@ -55,8 +55,8 @@ class MoneyRules:
     need_multiplier: frozenset[str]
     trusted_codes: frozenset[str]
     number_words: dict[str, float]
-    qualifier_before: list[tuple[re.Pattern[str], str]]
-    qualifier_after: list[tuple[re.Pattern[str], str]]
+    qualifier_before: re.Pattern[str]  # on reversed text; a named group per qualifier
+    qualifier_after: re.Pattern[str]  # groups named <qualifier>_<n>
     qualifier_exceptions: re.Pattern[str]
     weight_after: re.Pattern[str]
     prefix_pattern: re.Pattern[str]
@@ -72,27 +72,35 @@ class MoneyRules:
 _WIDEN = 200  # a window grows to a word boundary at most this far: no rescans of spaceless text
 
 
-def _anchor_automaton(words: list[str]) -> Any:
-    """Words without which no figure can match, lower-cased, for a fast first pass."""
+def _anchor_automaton(exact: Iterable[str], words: Iterable[str]) -> Any:
+    """Forms without which no figure can match, for a fast first pass over the text as
+    written: symbols and codes as they are, words (matched without case by the patterns)
+    in lower, capitalised and upper case, by their last word."""
+    forms = set(exact)
+    for word in words:
+        last = word.rsplit(" ", 1)[-1]
+        forms.update((last.lower(), last.capitalize(), last.upper()))
     automaton = ahocorasick.Automaton()
-    for word in {w.lower() for w in words}:
-        automaton.add_word(word, (len(word), word[0].isalpha() or word[-1].isalpha()))
+    for form in forms:
+        automaton.add_word(form, (len(form), form[0].isalpha() or form[-1].isalpha()))
     automaton.make_automaton()
     return automaton
 
 
-def _anchor_spans(text: str, lowered: str, rules: MoneyRules) -> list[tuple[int, int]]:
+def _anchor_spans(text: str, rules: MoneyRules) -> list[tuple[int, int]]:
     """Spans of currency forms and multipliers, in text order (Aho-Corasick, plus one regular
     expression pass for the one-letter symbols glued to a digit)."""
     spans: list[tuple[int, int]] = []
-    for end_index, (length, is_word) in rules.anchors.iter(lowered):
+    for end_index, (length, is_word) in rules.anchors.iter(text):
         start, end = end_index - length + 1, end_index + 1
-        if is_word and (
-            (start > 0 and lowered[start - 1].isalpha()) or (end < len(text) and lowered[end].isalpha())
-        ):
-            continue  # "rs" inside "years"
+        if is_word and ((start > 0 and text[start - 1].isalpha()) or (end < len(text) and text[end].isalpha())):
+            continue  # "Rs" inside "Years"
         spans.append((start, end))
-    tight = [m.span() for m in rules.tight_anchor.finditer(text)]
+    tight = [
+        m.span()
+        for m in rules.tight_anchor.finditer(text)
+        if m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_$.,")
+    ]
     return sorted(spans + tight) if tight else spans
 
 
@@ -107,14 +115,11 @@ def candidate_windows(text: str, rules: MoneyRules | None = None, margin: int = 
     ['Then $4 billion, later.']
     """
     rules = rules or default_money_rules()
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a rare character whose lower case is longer: scan it all
-        return [(0, len(text))]
     windows: list[tuple[int, int]] = []
-    for start, end in _anchor_spans(text, lowered, rules):
+    for start, end in _anchor_spans(text, rules):
         lo = max(0, start - margin)
         if lo > 0:
-            lo = max(lowered.rfind(" ", max(0, lo - _WIDEN), lo) + 1, 0)
+            lo = max(text.rfind(" ", max(0, lo - _WIDEN), lo) + 1, 0)
             lo = lo or max(0, start - margin - _WIDEN)
         hi = min(len(text), end + margin)
         space = _SPACE.search(text, hi, min(len(text), hi + _WIDEN))
@@ -179,15 +184,22 @@ def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) 
         rf"(?P<unit>{currency_after})(?![\w])"
     )
 
-    def qualifier_patterns(table: dict[str, list[str]], before: bool) -> list[tuple[re.Pattern[str], str]]:
-        pairs = sorted(((p, q) for q, ps in table.items() for p in ps), key=lambda x: -len(x[0]))
-        if before:
-            return [(re.compile(rf"(?i)(?:^|[^\w]){re.escape(p)}[ ]*$"), q) for p, q in pairs]
+    def qualifier_pattern(table: dict[str, list[str]], before: bool) -> re.Pattern[str]:
+        """One pattern for a whole table, a named group per qualifier; the longest phrase
+        wins ("no more than" over "more than")."""
         alone = {p for ps in data["suffix_qualifiers_alone"].values() for p in ps}
-        return [
-            (re.compile(rf"(?i)^[ ]?{re.escape(p)}(?![\w])" + (r"(?![ ]+\w)" if p in alone else "")), q)
-            for p, q in pairs
-        ]
+        options = sorted(((p, q) for q, ps in table.items() for p in ps), key=lambda x: -len(x[0]))
+        if before:  # matched on the reversed text before the figure: one anchored attempt
+            groups = "|".join(
+                rf"(?P<{q}>{_alternation(p[::-1] for p, qq in options if qq == q)})" for q in table
+            )
+            return re.compile(rf"(?i)[ ]*(?:{groups})(?![\w])")
+        no_word_after = r"(?![ ]+[\w])"
+        alternatives = "|".join(
+            rf"(?P<{q}_{i}>{re.escape(p)}(?![\w]){no_word_after if p in alone else ''})"
+            for i, (p, q) in enumerate(options)
+        )
+        return re.compile(rf"(?i)^[ ]?(?:{alternatives})")
 
     materials = _alternation(data["weight_pounds"]["materials_after_of"])
     return MoneyRules(
@@ -197,10 +209,10 @@ def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) 
         need_multiplier=frozenset(w.lower() for w in data["ambiguous_suffix_currencies"]["need_multiplier"]),
         trusted_codes=frozenset(data["iso_codes"]["trusted"]),
         number_words=number_words,
-        qualifier_before=qualifier_patterns(data["qualifiers"], True),
-        qualifier_after=qualifier_patterns(data["suffix_qualifiers"], False),
+        qualifier_before=qualifier_pattern(data["qualifiers"], True),
+        qualifier_after=qualifier_pattern(data["suffix_qualifiers"], False),
         qualifier_exceptions=re.compile(
-            rf"(?i)(?:^|[^\w])(?:{_alternation(data['qualifier_exceptions']['before'])})[ ]*$"
+            rf"(?i)[ ]*(?:{_alternation(p[::-1] for p in data['qualifier_exceptions']['before'])})(?![\w])"
         ),
         weight_after=re.compile(rf"(?i)[ ]of[ ](?:the[ ]|\w+[ ])?(?:{materials})(?![\w])"),
         prefix_pattern=prefix_pattern,
@@ -209,9 +221,9 @@ def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) 
         rate_pattern=rate_pattern,
         exchange_pattern=exchange_pattern,
         anchors=_anchor_automaton(
-            [*prefixes, *suffix_words, *forms.suffix_codes, *(m for m in multipliers if m not in short)]
+            [*prefixes, *forms.suffix_codes], [*suffix_words, *(m for m in multipliers if m not in short)]
         ),
-        tight_anchor=re.compile(rf"(?<![\w$.,])(?:{tight})(?=\d)"),
+        tight_anchor=re.compile(rf"(?:{tight})(?=\d)"),  # preceding character checked in _anchor_spans
         range_tail=re.compile(
             rf"^[ ]?(?:-|–|—)[ ]?(?:{prefix})?[ ]?(?P<num2>{_DIGITS})"
             rf"(?:(?:[ ]|-)?(?P<mult>(?i:{long_mult}))(?![\w])|[ ]?(?P<smult>(?i:{short_mult}))(?![\w$£€]))"
@@ -280,16 +292,15 @@ def find_qualifier(text: str, start: int, end: int, rules: MoneyRules | None = N
     'less_than'
     """
     rules = rules or default_money_rules()
-    before = text[max(0, start - 40) : start]
-    if rules.qualifier_exceptions.search(before):
+    before = text[max(0, start - 40) : start][::-1]  # read backwards from the figure
+    if rules.qualifier_exceptions.match(before):
         before = ""  # "hand over $5": a verb, not "more than"
-    for pattern, qualifier in rules.qualifier_before:
-        if pattern.search(before):
-            return qualifier
-    after = text[end : end + 20]
-    for pattern, qualifier in rules.qualifier_after:
-        if pattern.search(after):
-            return qualifier
+    found = rules.qualifier_before.match(before)
+    if found and found.lastgroup:
+        return found.lastgroup
+    found = rules.qualifier_after.match(text[end : end + 20])
+    if found and found.lastgroup:
+        return found.lastgroup.rsplit("_", 1)[0]
     return "exact"
 
 
