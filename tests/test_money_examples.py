@@ -227,6 +227,11 @@ WORLD_SYMBOLS = [
     ("The Philippine agency signed a PHP 12-billion contract.", [("PHP 12-billion", 12 * B, "PHP", "exact")]),
     ("Oslo: NOK 3.5 billion for the fund", [("NOK 3.5 billion", 3.5 * B, "NOK", "exact")]),
     ("the RM1.2 billion Malaysian rail link", [("RM1.2 billion", 1.2 * B, "MYR", "exact")]),
+    ("Ooredoo invested QR 2.5 billion.", [("QR 2.5 billion", 2.5 * B, "QAR", "exact")]),
+    ("a SR 900 million project", [("SR 900 million", 900 * M, "SAR", "exact")]),
+    ("the KD 1.2 billion refinery", [("KD 1.2 billion", 1.2 * B, "KWD", "exact")]),
+    ("a Rs 450 cr order", [("Rs 450 cr", 4.5 * B, "INR", "exact")]),
+    ("scan the QR code; SR 71 Blackbird", []),
 ]
 
 # Currency words after the number, from money.toml and from ISO 4217 names with plurals.
@@ -339,6 +344,8 @@ BUGS_CAUGHT = [
     ("the R2 road to Leeds and N95 masks", []),
     # an ISO code that names a version: PHP 8 is not eight pesos
     ("the site runs PHP 8 and ETB 7 tools", []),
+    # a space as thousands separator: "000 dollars" read as zero dollars (a zero amount blocks a release)
+    ("a prize of 10 000 dollars", []),
 ]
 
 GROUPS = {

@@ -54,6 +54,7 @@ class MoneyRules:
     short_multipliers: frozenset[str]
     need_multiplier: frozenset[str]
     trusted_codes: frozenset[str]
+    untrusted_abbreviations: frozenset[str]
     number_words: dict[str, float]
     qualifier_before: re.Pattern[str]  # on reversed text; a named group per qualifier
     qualifier_after: re.Pattern[str]  # groups named <qualifier>_<n>
@@ -208,6 +209,7 @@ def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) 
         short_multipliers=short,
         need_multiplier=frozenset(w.lower() for w in data["ambiguous_suffix_currencies"]["need_multiplier"]),
         trusted_codes=frozenset(data["iso_codes"]["trusted"]),
+        untrusted_abbreviations=frozenset(data["iso_codes"]["untrusted_abbreviations"]),
         number_words=number_words,
         qualifier_before=qualifier_pattern(data["qualifiers"], True),
         qualifier_after=qualifier_pattern(data["suffix_qualifiers"], False),
@@ -390,8 +392,8 @@ def _figure_from_match(
     groups = match.groupdict()
     written_number = match.group("num")
     number = parse_number(written_number, rules)
-    if number is None:
-        return None
+    if not number:
+        return None  # "10 000 dollars" read from "000": no amount is zero
     mult_word = groups.get("mult") or groups.get("smult")
     symbol = _normalise_symbol(groups.get("cur") or groups.get("pcur") or "")
     is_word_number = not re.match(r"[\d.]", written_number)
@@ -411,7 +413,8 @@ def _figure_from_match(
     if symbol.lower() in ("pound", "pounds") and rules.weight_after.match(text, match.end()):
         return None  # "7 million pounds of uranium": a weight
     factor = parse_multiplier(mult_word, rules)
-    if not mult_word and target == symbol and target not in rules.trusted_codes and number < 100:
+    untrusted = (target == symbol and target not in rules.trusted_codes) or symbol in rules.untrusted_abbreviations
+    if untrusted and not mult_word and number < 100:
         return None  # "PHP 7", "version 8 CAD": a code without a multiplier names a version or a grade
     second = parse_number(groups["num2"], rules) if groups.get("num2") else None
     start, end = match.start(), match.end()
