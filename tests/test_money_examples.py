@@ -217,7 +217,6 @@ WORLD_SYMBOLS = [
      [("kr 20 billion", 20 * B, "NOK", "exact")]),
     ("Stockholm: the Swedish state bought 3 billion kr of bonds in Sweden.",
      [("3 billion kr", 3 * B, "SEK", "exact")]),
-    ("Warsaw will spend 40 mld zł", []),  # "mld" is not a multiplier we know: no guess
     ("Poland's PGE plans 25 billion zł of grids.", [("25 billion zł", 25 * B, "PLN", "exact")]),
     ("Ankara approved ₺120 billion in subsidies.", [("₺120 billion", 120 * B, "TRY", "exact")]),
     ("The Turkish lender lost 3.2 billion TL last year.", [("3.2 billion TL", 3.2 * B, "TRY", "exact")]),
@@ -264,7 +263,8 @@ WORLD_WORDS = [
     ("5 billion Kenyan shillings", [("5 billion Kenyan shillings", 5 * B, "KES", "exact")]),
     ("700 million Ugandan shillings", [("700 million Ugandan shillings", 700 * M, "UGX", "exact")]),
     ("400 million Sri Lankan rupees", [("400 million Sri Lankan rupees", 400 * M, "LKR", "exact")]),
-    ("9 billion Norwegian crowns", []),  # an English calque no table knows: no guess
+    ("9 billion Norwegian crowns", [("9 billion Norwegian crowns", 9 * B, "NOK", "exact")]),
+    ("Warsaw will spend 40 mld zł", []),  # "mld" is not a multiplier we know: no guess
 ]
 
 # Compound forms: hyphenated, short multipliers before words, line breaks, subunits, brackets.
@@ -346,6 +346,8 @@ BUGS_CAUGHT = [
     ("the site runs PHP 8 and ETB 7 tools", []),
     # a space as thousands separator: "000 dollars" read as zero dollars (a zero amount blocks a release)
     ("a prize of 10 000 dollars", []),
+    # "euro zone" after a number read as euros
+    ("its 1.2 million euro zone residents", []),
 ]
 
 GROUPS = {

@@ -60,6 +60,7 @@ class MoneyRules:
     qualifier_after: re.Pattern[str]  # groups named <qualifier>_<n>
     qualifier_exceptions: re.Pattern[str]
     weight_after: re.Pattern[str]
+    not_money_after: re.Pattern[str]
     prefix_pattern: re.Pattern[str]
     suffix_pattern: re.Pattern[str]
     missing_pattern: re.Pattern[str]
@@ -102,7 +103,7 @@ def _anchor_spans(text: str, rules: MoneyRules) -> list[tuple[int, int]]:
         for m in rules.tight_anchor.finditer(text)
         if m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_$.,")
     ]
-    return sorted(spans + tight) if tight else spans
+    return sorted(spans + tight)  # Aho-Corasick reports by end: a longer form may start earlier
 
 
 def candidate_windows(text: str, rules: MoneyRules | None = None, margin: int = 80) -> list[tuple[int, int]]:
@@ -120,8 +121,8 @@ def candidate_windows(text: str, rules: MoneyRules | None = None, margin: int = 
     for start, end in _anchor_spans(text, rules):
         lo = max(0, start - margin)
         if lo > 0:
-            lo = max(text.rfind(" ", max(0, lo - _WIDEN), lo) + 1, 0)
-            lo = lo or max(0, start - margin - _WIDEN)
+            space_before = text.rfind(" ", max(0, lo - _WIDEN), lo)
+            lo = space_before + 1 if space_before >= 0 else max(0, lo - _WIDEN)
         hi = min(len(text), end + margin)
         space = _SPACE.search(text, hi, min(len(text), hi + _WIDEN))
         hi = space.start() if space else min(len(text), hi + _WIDEN)
@@ -216,6 +217,7 @@ def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) 
         qualifier_exceptions=re.compile(
             rf"(?i)[ ]*(?:{_alternation(p[::-1] for p in data['qualifier_exceptions']['before'])})(?![\w])"
         ),
+        not_money_after=re.compile(rf"(?i)[ -](?:{_alternation(data['not_money_after']['words'])})(?![\w])"),
         weight_after=re.compile(rf"(?i)[ ]of[ ](?:the[ ]|\w+[ ])?(?:{materials})(?![\w])"),
         prefix_pattern=prefix_pattern,
         suffix_pattern=suffix_pattern,
@@ -410,6 +412,8 @@ def _figure_from_match(
     target, factor_of_unit = _currency_target(symbol, rules.forms)
     if target is None:
         return None
+    if "sep" in groups and rules.not_money_after.match(text, match.end()):
+        return None  # "1.2 million euro zone residents"
     if symbol.lower() in ("pound", "pounds") and rules.weight_after.match(text, match.end()):
         return None  # "7 million pounds of uranium": a weight
     factor = parse_multiplier(mult_word, rules)
