@@ -479,3 +479,28 @@ def test_data_grid(sentence: str, figure: str, amount: float, currency: str) -> 
 def test_data_grid_is_large() -> None:
     """Every ISO code in both places and every shared form in its countries: hundreds of cases."""
     assert len(_iso_grid()) >= 300 and len(_country_grid()) >= 100
+
+
+def test_every_currency_form_leads_to_a_code_the_schema_accepts() -> None:
+    """Each form maps to an ISO code of the table's enum or to a group whose codes all are;
+    each country of a group is named by at least one cue (else it could never win)."""
+    import json
+
+    from pipeline.extract.currencies import country_cues
+    from pipeline.paths import PROJECT_ROOT
+
+    schema = json.loads((PROJECT_ROOT / "schemas/tables/monetary_figures.schema.json").read_text())
+    enum = set(next(f for f in schema["fields"] if f["name"] == "currency")["constraints"]["enum"])
+    forms = default_currency_forms()
+    targets = {
+        *forms.prefixes.values(), *forms.tight_prefixes.values(), *forms.suffix_words.values(),
+        *forms.suffix_codes.values(), *forms.subunits.values(),
+    }
+    named = {country for countries in country_cues().values() for country in countries}
+    for target in targets:
+        if target.startswith(GROUP):
+            group = forms.groups[target.removeprefix(GROUP)]
+            assert {c for c in group.by_country.values()} | ({group.default} - {None}) <= enum, target
+            assert set(group.by_country) <= named, (target, set(group.by_country) - named)
+        else:
+            assert target in enum, target

@@ -33,4 +33,6 @@ def test_ten_times_the_text_takes_about_ten_times_as_long(name: str) -> None:
     find_monetary_figures(small)  # rules loaded, caches warm
     small_time = max(min(_seconds(small) for _ in range(3)), FLOOR)
     large_time = _seconds(large)
+    if large_time > BOUND * small_time:  # a busy machine can stall one run; a quadratic path fails twice
+        large_time = min(large_time, _seconds(large))
     assert large_time <= BOUND * small_time, f"{name}: {small_time:.4f}s for 10 kB, {large_time:.4f}s for 100 kB"
