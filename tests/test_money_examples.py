@@ -284,6 +284,12 @@ COMPOUNDS = [
     ("shares rose 14 Canadian cents", [("14 Canadian cents", 0.14, "CAD", "exact")]),
     ("a stamp costs 85 pence", [("85 pence", 0.85, "GBP", "exact")]),
     ("£4trn of assets", [("£4trn", 4 * T, "GBP", "exact")]),
+    ("a RM5.5bil highway and a RM300mil port", [("RM5.5bil", 5.5 * B, "MYR", "exact"), ("RM300mil", 300 * M, "MYR", "exact")]),
+    ("Rs 40 lac for each family", [("Rs 40 lac", 4 * M, "INR", "exact")]),
+    ("a prize of 10\u202f000 dollars", [("10\u202f000 dollars", 10_000, "USD", "exact")]),
+    ("€2\u00a0500\u00a0000 in grants", [("€2\u00a0500\u00a0000", 2_500_000, "EUR", "exact")]),
+    ("he made 5 million quid and 2 million bucks", [("5 million quid", 5 * M, "GBP", "exact"), ("2 million bucks", 2 * M, "USD", "exact")]),
+    ("Bucks 110, Celtics 104", []),
 ]
 
 # Exchange rates quoted as money are figures in the first currency; the second is `per`.

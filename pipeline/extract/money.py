@@ -26,7 +26,8 @@ from pipeline.extract.currencies import (
 )
 from pipeline.rules import load_rules
 
-_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+_THOUSANDS = ",\u00a0\u202f\u2009"  # comma, no-break space, narrow no-break space, thin space
+_DIGITS = rf"\d{{1,3}}(?:[{_THOUSANDS}]\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _DASH = r"(?:-|–|—|to)"
 _SPACE = re.compile(r"\s")
 
@@ -253,7 +254,7 @@ def parse_number(text: str, rules: MoneyRules | None = None) -> float | None:
     True
     """
     rules = rules or default_money_rules()
-    cleaned = text.replace(",", "").strip()
+    cleaned = text.translate({ord(c): None for c in _THOUSANDS}).strip()
     try:
         return float(cleaned)
     except ValueError:
@@ -431,7 +432,7 @@ def _figure_from_match(
     high = scale(second, factor) * factor_of_unit if second is not None else low
     tail = rules.range_tail.match(text[end : end + 40]) if second is None and mult_word else None
     if tail and parse_multiplier(tail.group("mult") or tail.group("smult"), rules) == factor:
-        high = scale(float(tail.group("num2").replace(",", "")), factor)  # "$2bn-3bn", "$2 billion-$3 billion"
+        high = scale(parse_number(tail.group("num2"), rules) or 0.0, factor)  # "$2bn-3bn", "$2 billion-$3 billion"
         if high > low:
             end += tail.end()
         else:
