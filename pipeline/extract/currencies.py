@@ -115,6 +115,7 @@ def build_currency_forms(data: dict[str, Any]) -> CurrencyForms:
 
 @cache
 def default_currency_forms() -> CurrencyForms:
+    """The currency forms of ``schemas/rules/money.toml`` and ISO 4217, built once."""
     return build_currency_forms(load_rules("money.toml"))
 
 
@@ -130,6 +131,7 @@ def country_cues() -> dict[str, tuple[str, ...]]:
 
 @cache
 def _cue_automaton() -> Any:
+    """Aho-Corasick automaton of every country cue, built once."""
     automaton = ahocorasick.Automaton()
     for form, countries in country_cues().items():
         automaton.add_word(form, (len(form), countries))

@@ -2,7 +2,9 @@
 
 Small parsing steps in the manner of price-parser: :func:`parse_number` turns the written
 number into a float, :func:`find_monetary_figures` finds the figures and keeps each one's
-original text and offsets. Every word list comes from ``schemas/rules/money.toml``.
+original text and offsets. Every word list comes from ``schemas/rules/money.toml``; the
+currency forms (symbols, ISO 4217 codes and names, forms shared by several currencies and
+resolved by the article's country) from :mod:`pipeline.extract.currencies`.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class MoneyFigure:
 
 @dataclass(frozen=True)
 class MoneyRules:
+    """Everything the extractor reads, compiled from ``money.toml`` by :func:`build_money_rules`."""
+
     forms: CurrencyForms
     multipliers: dict[str, float]
     short_multipliers: frozenset[str]
@@ -135,6 +139,7 @@ def candidate_windows(text: str, rules: MoneyRules | None = None, margin: int = 
 
 
 def _alternation(items: Iterable[str]) -> str:
+    """A regular-expression alternation of literal strings, longest first."""
     return "|".join(re.escape(i) for i in sorted(set(items), key=len, reverse=True))
 
 
@@ -238,6 +243,7 @@ def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) 
 
 @cache
 def default_money_rules() -> MoneyRules:
+    """The money rules of ``schemas/rules/money.toml``, compiled once."""
     return build_money_rules(load_rules("money.toml"))
 
 
@@ -310,6 +316,7 @@ def find_qualifier(text: str, start: int, end: int, rules: MoneyRules | None = N
 
 
 def _normalise_symbol(symbol: str) -> str:
+    """A currency form with its inner line breaks or double spaces made one space."""
     return re.sub(r"\s+", " ", symbol)
 
 
