@@ -31,10 +31,19 @@ ui: $(STAMP)
 	@mkdir -p outputs
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
-## Score a fresh release of the seeds against the gold annotations in ../shared/gold.
+## Score fresh releases of the seeds (gold: ../shared/gold) and of the dev articles (gold:
+## ../shared/dev/gold): prints each set's score line; the verbose miss lists go to
+## outputs/score/seeds.txt and outputs/score/dev.txt.
+SHARED := ../shared
 score: $(STAMP)
-	@rel=$$($(BIN)/python -m pipeline release --raw-dir ../shared/seeds --output-dir outputs/score | tail -n 1) && \
-	$(BIN)/python ../shared/gold/score.py "$$rel" ../shared/gold
+	@test -f $(SHARED)/gold/score.py || { echo "score: $(SHARED)/gold/score.py is missing"; exit 2; }
+	@mkdir -p outputs/score
+	@set -e; for set in seeds:$(SHARED)/seeds:$(SHARED)/gold dev:$(SHARED)/dev/raw:$(SHARED)/dev/gold; do \
+	  name=$${set%%:*}; rest=$${set#*:}; raw=$${rest%%:*}; gold=$${rest#*:}; \
+	  rel=$$($(BIN)/python -m pipeline release --raw-dir "$$raw" --output-dir outputs/score/$$name 2> outputs/score/$$name.log | tail -n 1); \
+	  $(BIN)/python $(SHARED)/gold/score.py "$$rel" "$$gold" --verbose > outputs/score/$$name.txt; \
+	  printf '%-6s %s\n' "$$name" "$$(tail -n 1 outputs/score/$$name.txt)"; \
+	done
 
 validate-defs: $(STAMP)
 	$(BIN)/dagster definitions validate

@@ -1,23 +1,28 @@
 """Benchmark: extraction throughput on a corpus made of the seed articles repeated.
 
     .venv/bin/python benchmarks/extraction_speed.py [--megabytes 5]
+    .venv/bin/python benchmarks/extraction_speed.py --adversarial
 
 Prints, per extractor, megabytes of cleaned text per second and peak memory of the run.
-A benchmark prints figures; no test times anything.
+With ``--adversarial``: the money extractor on each hostile text of tests/adversarial_texts.py
+at 0.1 MB and 1 MB, and the ratio of the two times (linear: about 10).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 import resource
-from pathlib import Path
+import sys
+import time
 
 from pipeline.ingest.cleaning import clean_text
 from pipeline.extract.agreements import find_agreements
 from pipeline.extract.money import find_monetary_figures
 from pipeline.extract.organisations import find_organisation_mentions
 from pipeline.paths import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT))
+from tests.adversarial_texts import MONEY_ADVERSARIES  # noqa: E402
 
 
 def corpus(megabytes: float) -> list[str]:
@@ -30,10 +35,29 @@ def corpus(megabytes: float) -> list[str]:
     return texts
 
 
+def adversarial(sizes: tuple[int, int] = (100_000, 1_000_000)) -> None:
+    """Seconds of the money extractor on each hostile text at two sizes, and their ratio."""
+    find_monetary_figures("warm up: $1 billion")
+    print(f"money extractor on hostile texts: {sizes[0] / 1e6:g} MB, {sizes[1] / 1e6:g} MB, ratio")
+    for name, make in MONEY_ADVERSARIES.items():
+        seconds = []
+        for size in sizes:
+            text = make(size)
+            started = time.perf_counter()
+            figures = find_monetary_figures(text)
+            seconds.append(time.perf_counter() - started)
+        ratio = seconds[1] / max(seconds[0], 1e-3)
+        print(f"{name:28s} {seconds[0]:7.3f} s {seconds[1]:7.3f} s  x{ratio:4.1f}  ({len(figures)} figures)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, default=5.0)
+    parser.add_argument("--adversarial", action="store_true", help="hostile texts at 0.1 MB and 1 MB (money)")
     args = parser.parse_args()
+    if args.adversarial:
+        adversarial()
+        return
     texts = corpus(args.megabytes)
     size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     find_organisation_mentions(texts[0]), find_monetary_figures(texts[0]), find_agreements(texts[0])  # load rules

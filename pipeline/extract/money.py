@@ -2,12 +2,17 @@
 
 Small parsing steps in the manner of price-parser: :func:`parse_number` turns the written
 number into a float, :func:`find_monetary_figures` finds the figures and keeps each one's
-original text and offsets. Every word list comes from ``schemas/rules/money.toml``.
+original text and offsets. Every word list comes from ``schemas/rules/money.toml``; the
+currency forms (symbols, ISO 4217 codes and names, forms shared by several currencies and
+resolved by the article's country) from :mod:`pipeline.extract.currencies`.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -15,9 +20,16 @@ from typing import Any
 
 import ahocorasick
 
+from pipeline.extract.currencies import (
+    CurrencyForms,
+    build_currency_forms,
+    country_mentions,
+    resolve_currency,
+)
 from pipeline.rules import load_rules
 
-_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+_THOUSANDS = ",\u00a0\u202f\u2009"  # comma, no-break space, narrow no-break space, thin space
+_DIGITS = rf"\d{{1,3}}(?:[{_THOUSANDS}]\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _DASH = r"(?:-|–|—|to)"
 _SPACE = re.compile(r"\s")
 
@@ -40,59 +52,85 @@ class MoneyFigure:
 
 @dataclass(frozen=True)
 class MoneyRules:
-    prefix_currencies: dict[str, str]
-    suffix_currencies: dict[str, str]
+    """Everything the extractor reads, compiled from ``money.toml`` by :func:`build_money_rules`."""
+
+    forms: CurrencyForms
     multipliers: dict[str, float]
     short_multipliers: frozenset[str]
     need_multiplier: frozenset[str]
+    trusted_codes: frozenset[str]
+    untrusted_abbreviations: frozenset[str]
     number_words: dict[str, float]
-    qualifier_before: list[tuple[re.Pattern[str], str]]
-    qualifier_after: list[tuple[re.Pattern[str], str]]
-    yuan_words: re.Pattern[str]
-    yen_words: re.Pattern[str]
-    yen_default: str
+    qualifier_before: re.Pattern[str]  # on reversed text; a named group per qualifier
+    qualifier_after: re.Pattern[str]  # groups named <qualifier>_<n>
+    qualifier_exceptions: re.Pattern[str]
+    weight_after: re.Pattern[str]
+    not_money_after: re.Pattern[str]
     prefix_pattern: re.Pattern[str]
     suffix_pattern: re.Pattern[str]
     missing_pattern: re.Pattern[str]
     rate_pattern: re.Pattern[str]
+    exchange_pattern: re.Pattern[str]
     range_tail: re.Pattern[str]
+    tight_anchor: re.Pattern[str]
     anchors: Any  # Aho-Corasick automaton of currency symbols, codes, words and multipliers
 
 
-def _anchor_automaton(words: list[str]) -> Any:
-    """Words without which no figure can match, lower-cased, for a fast first pass."""
+_WIDEN = 200  # a window grows to a word boundary at most this far: no rescans of spaceless text
+
+
+def _anchor_automaton(exact: Iterable[str], words: Iterable[str]) -> Any:
+    """Forms without which no figure can match, for a fast first pass over the text as
+    written: symbols and codes as they are, words (matched without case by the patterns)
+    in lower, capitalised and upper case, by their last word."""
+    forms = set(exact)
+    for word in words:
+        last = word.rsplit(" ", 1)[-1]
+        forms.update((last.lower(), last.capitalize(), last.upper()))
     automaton = ahocorasick.Automaton()
-    for word in {w.lower() for w in words}:
-        automaton.add_word(word, (len(word), word[0].isalpha() or word[-1].isalpha()))
+    for form in forms:
+        automaton.add_word(form, (len(form), form[0].isalpha() or form[-1].isalpha()))
     automaton.make_automaton()
     return automaton
+
+
+def _anchor_spans(text: str, rules: MoneyRules) -> list[tuple[int, int]]:
+    """Spans of currency forms and multipliers, in text order (Aho-Corasick, plus one regular
+    expression pass for the one-letter symbols glued to a digit)."""
+    spans: list[tuple[int, int]] = []
+    for end_index, (length, is_word) in rules.anchors.iter(text):
+        start, end = end_index - length + 1, end_index + 1
+        if is_word and ((start > 0 and text[start - 1].isalpha()) or (end < len(text) and text[end].isalpha())):
+            continue  # "Rs" inside "Years"
+        spans.append((start, end))
+    tight = [
+        m.span()
+        for m in rules.tight_anchor.finditer(text)
+        if m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_$.,")
+    ]
+    return sorted(spans + tight)  # Aho-Corasick reports by end: a longer form may start earlier
 
 
 def candidate_windows(text: str, rules: MoneyRules | None = None, margin: int = 80) -> list[tuple[int, int]]:
     """Stretches of text that can hold a figure: around each currency symbol, code, word or
     multiplier (found in one Aho-Corasick pass), widened to whole words and merged. The
-    regular expressions then run on these stretches only.
+    regular expressions then run on these stretches only. Each window is widened at most
+    ``_WIDEN`` characters, so the whole pass stays linear even on text without spaces.
 
     >>> t = "Nothing here. Then $4 billion, later."
     >>> [t[s:e] for s, e in candidate_windows(t, margin=5)]
     ['Then $4 billion, later.']
     """
     rules = rules or default_money_rules()
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a rare character whose lower case is longer: scan it all
-        return [(0, len(text))]
     windows: list[tuple[int, int]] = []
-    for end_index, (length, is_word) in rules.anchors.iter(lowered):
-        start, end = end_index - length + 1, end_index + 1
-        if is_word and (
-            (start > 0 and lowered[start - 1].isalpha()) or (end < len(text) and lowered[end].isalpha())
-        ):
-            continue  # "rs" inside "years"
+    for start, end in _anchor_spans(text, rules):
         lo = max(0, start - margin)
-        lo = lowered.rfind(" ", 0, lo) + 1 if lo > 0 else 0
+        if lo > 0:
+            space_before = text.rfind(" ", max(0, lo - _WIDEN), lo)
+            lo = space_before + 1 if space_before >= 0 else max(0, lo - _WIDEN)
         hi = min(len(text), end + margin)
-        space = _SPACE.search(text, hi)
-        hi = space.start() if space else len(text)
+        space = _SPACE.search(text, hi, min(len(text), hi + _WIDEN))
+        hi = space.start() if space else min(len(text), hi + _WIDEN)
         if windows and lo <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(windows[-1][1], hi))
         else:
@@ -100,11 +138,14 @@ def candidate_windows(text: str, rules: MoneyRules | None = None, margin: int = 
     return windows
 
 
-def _alternation(items: list[str]) -> str:
-    return "|".join(re.escape(i) for i in sorted(items, key=len, reverse=True))
+def _alternation(items: Iterable[str]) -> str:
+    """A regular-expression alternation of literal strings, longest first."""
+    return "|".join(re.escape(i) for i in sorted(set(items), key=len, reverse=True))
 
 
-def build_money_rules(data: dict[str, Any]) -> MoneyRules:
+def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) -> MoneyRules:
+    """Compile the word lists of ``money.toml`` and the currency forms into the patterns."""
+    forms = forms or build_currency_forms(data)
     multipliers = {k.lower(): float(v) for k, v in data["multipliers"].items()}
     short = frozenset(data["short_multipliers"])
     long_mult = _alternation([m for m in multipliers if m not in short])
@@ -112,58 +153,87 @@ def build_money_rules(data: dict[str, Any]) -> MoneyRules:
     number_words = {k.lower(): float(v) for k, v in data["number_words"].items()}
     words = _alternation(list(number_words))
     number = rf"(?:{_DIGITS}|(?i:{words})(?:-(?i:{words}))?)"
-    prefixes = data["prefix_currencies"]
+    prefixes = forms.prefixes
     symbol_prefixes = [p for p in prefixes if not p.isalpha() and not p.rstrip(".").isalpha()]
     code_prefixes = [p for p in prefixes if p not in symbol_prefixes]
-    prefix = rf"(?:{_alternation(symbol_prefixes)}|(?<![\w$])(?:{_alternation(code_prefixes)})(?=[\s\d$]))"
-    multiplier = rf"(?:(?:[ \t]|\n|-)?(?P<mult>(?i:{long_mult}))(?![\w])|[ ]?(?P<smult>(?i:{short_mult}))(?![\w$£€]))"
+    tight = _alternation(forms.tight_prefixes)
+    prefix = (
+        rf"(?:{_alternation(symbol_prefixes)}|(?<![\w$])(?:{_alternation(code_prefixes)})(?=[\s\d$])"
+        rf"|(?<![\w$.,])(?:{tight})(?=\d))"
+    )
+    multiplier = (
+        rf"(?:(?:[ \t]|\n|-)?(?P<mult>(?i:{long_mult}))(?![\w])"
+        rf"|[ \n]?(?P<smult>(?i:{short_mult}))(?![\w$£€]))"
+    )
     prefix_pattern = re.compile(
         rf"(?P<cur>{prefix})[ ]?(?P<num>{number})"
         rf"(?:[ ]?{_DASH}[ ]?(?:{prefix})?[ ]?(?P<num2>{number})(?=[\s\-]?(?i:{long_mult}|{short_mult})|[\s,.;:)]|$))?"
         rf"{multiplier}?"
     )
-    suffix_words = data["suffix_currencies"]
-    codes = [w for w in suffix_words if w.isupper()]
-    names = [w for w in suffix_words if not w.isupper()]
+    suffix_words = {**forms.suffix_words, **forms.subunits}
+    symbols = [w for w in forms.suffix_codes if not any(ch.isalpha() for ch in w)]
+    codes = [w for w in forms.suffix_codes if w not in symbols]
+    currency_after = rf"(?:(?i:{_alternation(suffix_words)})|{_alternation(codes)}|{_alternation(symbols)})"
     suffix_pattern = re.compile(
         rf"(?<![\w.,$£€¥₽₹])(?P<num>{number})(?:[ ]?{_DASH}[ ]?(?P<num2>{number}))?"
-        rf"(?:(?:[ \t\n]|-)(?P<mult>(?i:{long_mult})))?"
-        rf"[ \t\n](?P<cur>(?i:{_alternation(names)})|{_alternation(codes)})(?![\w])"
+        rf"(?:(?:[ \t\n]|-)(?P<mult>(?i:{long_mult}))|[ ]?(?P<smult>(?i:{short_mult})))?"
+        rf"(?P<sep>[ \t\n]|-)?(?:\((?P<pcur>{currency_after})\)|(?P<cur>{currency_after}))(?![\w])"
     )
     verbs = _alternation(data["missing_number"]["verbs"])
     missing_pattern = re.compile(
         rf"(?i:(?<![\w])(?:{verbs}))[ ](?P<mult>(?i:billion|million|trillion))(?![\w])"
     )
+    rates = data["rates"]
     rate_pattern = re.compile(
-        rf"^[ ]?(?P<sep>(?i:per|a|an|each)[ ]|/[ ]?)(?P<unit>(?i:{_alternation(data['rates']['units'])}))(?![\w])"
+        rf"^[ ]?(?P<sep>(?i:per|a|an|each)[ ]|/[ ]?)(?P<unit>(?i:{_alternation(rates['units'])}))(?![\w])"
+    )
+    exchange_pattern = re.compile(
+        rf"^[ ]?(?i:{_alternation(rates['exchange_words'])})[ ](?i:{_alternation(rates['exchange_units'])})[ ]"
+        rf"(?P<unit>{currency_after})(?![\w])"
     )
 
-    def qualifier_patterns(table: dict[str, list[str]], before: bool) -> list[tuple[re.Pattern[str], str]]:
-        pairs = sorted(((p, q) for q, ps in table.items() for p in ps), key=lambda x: -len(x[0]))
-        if before:
-            return [(re.compile(rf"(?i)(?:^|[^\w]){re.escape(p)}[ ]*$"), q) for p, q in pairs]
-        return [(re.compile(rf"(?i)^[ ]?{re.escape(p)}(?![\w])"), q) for p, q in pairs]
+    def qualifier_pattern(table: dict[str, list[str]], before: bool) -> re.Pattern[str]:
+        """One pattern for a whole table, a named group per qualifier; the longest phrase
+        wins ("no more than" over "more than")."""
+        alone = {p for ps in data["suffix_qualifiers_alone"].values() for p in ps}
+        options = sorted(((p, q) for q, ps in table.items() for p in ps), key=lambda x: -len(x[0]))
+        if before:  # matched on the reversed text before the figure: one anchored attempt
+            groups = "|".join(
+                rf"(?P<{q}>{_alternation(p[::-1] for p, qq in options if qq == q)})" for q in table
+            )
+            return re.compile(rf"(?i)[ ]*(?:{groups})(?![\w])")
+        no_word_after = r"(?![ ]+[\w])"
+        alternatives = "|".join(
+            rf"(?P<{q}_{i}>{re.escape(p)}(?![\w]){no_word_after if p in alone else ''})"
+            for i, (p, q) in enumerate(options)
+        )
+        return re.compile(rf"(?i)^[ ]?(?:{alternatives})")
 
-    yen = data["yen_or_yuan"]
+    materials = _alternation(data["weight_pounds"]["materials_after_of"])
     return MoneyRules(
-        prefix_currencies=prefixes,
-        suffix_currencies={k.lower() if not k.isupper() else k: v for k, v in suffix_words.items()},
+        forms=forms,
         multipliers=multipliers,
         short_multipliers=short,
         need_multiplier=frozenset(w.lower() for w in data["ambiguous_suffix_currencies"]["need_multiplier"]),
+        trusted_codes=frozenset(data["iso_codes"]["trusted"]),
+        untrusted_abbreviations=frozenset(data["iso_codes"]["untrusted_abbreviations"]),
         number_words=number_words,
-        qualifier_before=qualifier_patterns(data["qualifiers"], True),
-        qualifier_after=qualifier_patterns(data["suffix_qualifiers"], False),
-        yuan_words=re.compile(rf"\b(?:{_alternation(yen['yuan_words'])})\b"),
-        yen_words=re.compile(rf"\b(?:{_alternation(yen['yen_words'])})\b"),
-        yen_default=yen["default"],
+        qualifier_before=qualifier_pattern(data["qualifiers"], True),
+        qualifier_after=qualifier_pattern(data["suffix_qualifiers"], False),
+        qualifier_exceptions=re.compile(
+            rf"(?i)[ ]*(?:{_alternation(p[::-1] for p in data['qualifier_exceptions']['before'])})(?![\w])"
+        ),
+        not_money_after=re.compile(rf"(?i)[ -](?:{_alternation(data['not_money_after']['words'])})(?![\w])"),
+        weight_after=re.compile(rf"(?i)[ ]of[ ](?:the[ ]|\w+[ ])?(?:{materials})(?![\w])"),
         prefix_pattern=prefix_pattern,
         suffix_pattern=suffix_pattern,
         missing_pattern=missing_pattern,
         rate_pattern=rate_pattern,
+        exchange_pattern=exchange_pattern,
         anchors=_anchor_automaton(
-            [*prefixes, *suffix_words, *(m for m in multipliers if m not in short)]
+            [*prefixes, *forms.suffix_codes], [*suffix_words, *(m for m in multipliers if m not in short)]
         ),
+        tight_anchor=re.compile(rf"(?:{tight})(?=\d)"),  # preceding character checked in _anchor_spans
         range_tail=re.compile(
             rf"^[ ]?(?:-|–|—)[ ]?(?:{prefix})?[ ]?(?P<num2>{_DIGITS})"
             rf"(?:(?:[ ]|-)?(?P<mult>(?i:{long_mult}))(?![\w])|[ ]?(?P<smult>(?i:{short_mult}))(?![\w$£€]))"
@@ -173,6 +243,7 @@ def build_money_rules(data: dict[str, Any]) -> MoneyRules:
 
 @cache
 def default_money_rules() -> MoneyRules:
+    """The money rules of ``schemas/rules/money.toml``, compiled once."""
     return build_money_rules(load_rules("money.toml"))
 
 
@@ -189,7 +260,7 @@ def parse_number(text: str, rules: MoneyRules | None = None) -> float | None:
     True
     """
     rules = rules or default_money_rules()
-    cleaned = text.replace(",", "").strip()
+    cleaned = text.translate({ord(c): None for c in _THOUSANDS}).strip()
     try:
         return float(cleaned)
     except ValueError:
@@ -232,101 +303,159 @@ def find_qualifier(text: str, start: int, end: int, rules: MoneyRules | None = N
     'less_than'
     """
     rules = rules or default_money_rules()
-    before = text[max(0, start - 40) : start]
-    for pattern, qualifier in rules.qualifier_before:
-        if pattern.search(before):
-            return qualifier
-    after = text[end : end + 20]
-    for pattern, qualifier in rules.qualifier_after:
-        if pattern.search(after):
-            return qualifier
+    before = text[max(0, start - 40) : start][::-1]  # read backwards from the figure
+    if rules.qualifier_exceptions.match(before):
+        before = ""  # "hand over $5": a verb, not "more than"
+    found = rules.qualifier_before.match(before)
+    if found and found.lastgroup:
+        return found.lastgroup
+    found = rules.qualifier_after.match(text[end : end + 20])
+    if found and found.lastgroup:
+        return found.lastgroup.rsplit("_", 1)[0]
     return "exact"
 
 
-def resolve_currency(symbol: str, document: str, rules: MoneyRules) -> str:
-    """ISO code of a currency as written; the ambiguous ``¥`` by what the article is about."""
-    code = rules.prefix_currencies.get(symbol) or rules.suffix_currencies.get(
-        symbol if symbol.isupper() else symbol.lower()
-    )
-    if code is None:
-        raise KeyError(symbol)
-    if code != "¥":
-        return code
-    yuan = len(rules.yuan_words.findall(document))
-    yen = len(rules.yen_words.findall(document))
-    if yuan == yen:
-        return rules.yen_default
-    return "CNY" if yuan > yen else "JPY"
-
-
 def _normalise_symbol(symbol: str) -> str:
+    """A currency form with its inner line breaks or double spaces made one space."""
     return re.sub(r"\s+", " ", symbol)
+
+
+def _without_overlaps(found: list[MoneyFigure], taken: list[MoneyFigure]) -> list[MoneyFigure]:
+    """The figures of ``found`` (in text order) that overlap none of ``taken`` (in text order,
+    disjoint): one merge-like pass, linear in both lists."""
+    kept: list[MoneyFigure] = []
+    starts = [t.start for t in taken]
+    for figure in found:
+        i = bisect_left(starts, figure.end)  # taken[:i] start before the figure ends
+        if i and taken[i - 1].end > figure.start:
+            continue
+        kept.append(figure)
+    return kept
+
+
+def _first_of_overlaps(found: list[MoneyFigure]) -> list[MoneyFigure]:
+    """Figures in text order, each dropped when it starts inside the one kept before it."""
+    kept: list[MoneyFigure] = []
+    for figure in found:
+        if not kept or figure.start >= kept[-1].end:
+            kept.append(figure)
+    return kept
 
 
 def find_monetary_figures(text: str, rules: MoneyRules | None = None) -> list[MoneyFigure]:
     """Every monetary figure in a cleaned article, in text order.
+
+    Linear in the text: one Aho-Corasick pass finds the windows, each pattern reads each
+    window once, overlaps are settled by bisection over figures already in text order, and
+    the article's countries (for "Rs", "Sh", "¥"...) are counted once, when first needed.
 
     >>> [(f.text, f.amount, f.currency, f.qualifier) for f in find_monetary_figures(
     ...     "GDP of more than $4 trillion; 8.2 billion euros; USD four billion; 38 billion cubic metres")]
     [('$4 trillion', 4000000000000.0, 'USD', 'more_than'), ('8.2 billion euros', 8200000000.0, 'EUR', 'exact'), ('USD four billion', 4000000000.0, 'USD', 'exact')]
     """
     rules = rules or default_money_rules()
-    figures: list[MoneyFigure] = []
-    taken: list[tuple[int, int]] = []
+    counted: list[Counter[str]] = []
 
-    def overlaps(s: int, e: int) -> bool:
-        return any(s < te and ts < e for ts, te in taken)
+    def mentions() -> Counter[str]:
+        if not counted:
+            counted.append(country_mentions(text))
+        return counted[0]
 
     windows = candidate_windows(text, rules)
+    figures: list[MoneyFigure] = []
     for pattern in (rules.prefix_pattern, rules.suffix_pattern):
-        for match in (m for lo, hi in windows for m in pattern.finditer(text, lo, hi)):
-            figure = _figure_from_match(text, match, rules)
-            if figure is None or overlaps(figure.start, figure.end):
-                continue
-            figures.append(figure)
-            taken.append((figure.start, figure.end))
+        found = [
+            figure
+            for lo, hi in windows
+            for match in pattern.finditer(text, lo, hi)
+            if (figure := _figure_from_match(text, match, rules, mentions)) is not None
+        ]
+        found = _first_of_overlaps(found)  # a range's tail ("$2 billion-$3 billion") ends past its match
+        figures = sorted(figures + _without_overlaps(found, figures), key=lambda f: f.start)
+    missing = []
     for match in (m for lo, hi in windows for m in rules.missing_pattern.finditer(text, lo, hi)):
         start, end = match.span("mult")
-        if overlaps(start, end):
-            continue
-        figures.append(
+        missing.append(
             MoneyFigure(start, end, text[start:end], None, None, None, None, "unknown", match.group("mult"), None)
         )
-        taken.append((start, end))
-    return sorted(figures, key=lambda f: f.start)
+    return sorted(figures + _without_overlaps(missing, figures), key=lambda f: f.start)
 
 
-def _figure_from_match(text: str, match: re.Match[str], rules: MoneyRules) -> MoneyFigure | None:
-    number = parse_number(match.group("num"), rules)
-    if number is None:
-        return None
+def _currency_target(word: str, forms: CurrencyForms) -> tuple[str | None, float]:
+    """What a written currency form stands for (ISO code or group) and its factor (0.01 for
+    a hundredth such as "cents")."""
+    if word in forms.prefixes:
+        return forms.prefixes[word], 1.0
+    if word in forms.tight_prefixes:
+        return forms.tight_prefixes[word], 1.0
+    if word in forms.suffix_codes:
+        return forms.suffix_codes[word], 1.0
+    lowered = word.lower()
+    if lowered in forms.subunits:
+        return forms.subunits[lowered], 0.01
+    return forms.suffix_words.get(lowered), 1.0
+
+
+def _figure_from_match(
+    text: str, match: re.Match[str], rules: MoneyRules, mentions: Callable[[], Counter[str]]
+) -> MoneyFigure | None:
     groups = match.groupdict()
+    written_number = match.group("num")
+    number = parse_number(written_number, rules)
+    if not number:
+        return None  # "10 000 dollars" read from "000": no amount is zero
     mult_word = groups.get("mult") or groups.get("smult")
-    is_word_number = not re.match(r"[\d.]", match.group("num"))
-    if is_word_number and match.group("num").lower() in ("a", "an") and not mult_word:
+    symbol = _normalise_symbol(groups.get("cur") or groups.get("pcur") or "")
+    is_word_number = not re.match(r"[\d.]", written_number)
+    if is_word_number and written_number.lower() in ("a", "an") and not mult_word:
         return None  # "a dollar-denominated bond" is not one dollar
-    if not mult_word and match.group("cur").lower() in rules.need_multiplier:
-        return None  # "in 2020 won the vote"
+    separator = groups.get("sep", " ")
+    if separator is None and any(ch.isalpha() for ch in symbol):
+        return None  # "5yen" is not written
+    if separator == "-" and not mult_word:
+        return None  # "a 30-dollar-bond": a compound needs its multiplier ("545-million-euro")
+    plain = re.fullmatch(r"\d+", written_number) is not None
+    if not mult_word and plain and symbol.lower() in rules.need_multiplier:
+        return None  # "in 2020 won the vote"; "784,000 won" and "129.53 rand" are money
+    target, factor_of_unit = _currency_target(symbol, rules.forms)
+    if target is None:
+        return None
+    if "sep" in groups and rules.not_money_after.match(text, match.end()):
+        return None  # "1.2 million euro zone residents"
+    if symbol.lower() in ("pound", "pounds") and rules.weight_after.match(text, match.end()):
+        return None  # "7 million pounds of uranium": a weight
     factor = parse_multiplier(mult_word, rules)
+    untrusted = (target == symbol and target not in rules.trusted_codes) or symbol in rules.untrusted_abbreviations
+    if untrusted and not mult_word and number < 100:
+        return None  # "PHP 7", "version 8 CAD": a code without a multiplier names a version or a grade
     second = parse_number(groups["num2"], rules) if groups.get("num2") else None
-    low = scale(number, factor)
-    high = scale(second, factor) if second is not None else low
-    if second is not None and high < low:
-        return None  # "$5-2" is not a range
-    currency = resolve_currency(_normalise_symbol(match.group("cur")), text, rules)
     start, end = match.start(), match.end()
+    if second is not None and second < number:  # "₹70 to one dollar" is no range: keep "₹70"
+        second, mult_word, factor, end = None, None, 1.0, match.end("num")
+    currency = resolve_currency(target, mentions(), rules.forms.groups) if target.startswith("group:") else target
+    if currency is None:
+        return None  # "R1" where the article speaks of no rand country
+    low = scale(number, factor) * factor_of_unit
+    high = scale(second, factor) * factor_of_unit if second is not None else low
     tail = rules.range_tail.match(text[end : end + 40]) if second is None and mult_word else None
     if tail and parse_multiplier(tail.group("mult") or tail.group("smult"), rules) == factor:
-        high = scale(float(tail.group("num2").replace(",", "")), factor)  # "$2bn-3bn", "$2 billion-$3 billion"
+        high = scale(parse_number(tail.group("num2"), rules) or 0.0, factor)  # "$2bn-3bn", "$2 billion-$3 billion"
         if high > low:
             end += tail.end()
         else:
             high = low
     per = None
     rate = rules.rate_pattern.match(text[end : end + 60])
+    exchange = None if rate else rules.exchange_pattern.match(text[end : end + 60])
     if rate:
         per = "per " + rate.group("unit")
         end += rate.end()
+    elif exchange:
+        unit_target, _ = _currency_target(_normalise_symbol(exchange.group("unit")), rules.forms)
+        unit = resolve_currency(unit_target, mentions(), rules.forms.groups) if unit_target else None
+        if unit:
+            per = f"per 1 {unit}"
+            end += exchange.end()
     return MoneyFigure(
         start=start,
         end=end,

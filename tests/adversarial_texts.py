@@ -1,0 +1,45 @@
+"""Hostile texts of any size for the linear-time checks of the extractors (issue 8): each
+generator takes a size in characters and returns a text of exactly that size."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def repeated(unit: str) -> Callable[[int], str]:
+    """A unit repeated to the size asked, cut at the end.
+
+    >>> repeated("ab")(5)
+    'ababa'
+    """
+    return lambda size: (unit * (size // len(unit) + 1))[:size]
+
+
+def one_long_number(head: str, body: str, tail: str) -> Callable[[int], str]:
+    """``head`` + ``body`` repeated + ``tail``: one number run of the size asked.
+
+    >>> one_long_number("$", "9", " dollars")(12)
+    '$999 dollars'
+    """
+    return lambda size: head + body * ((size - len(head) - len(tail)) // len(body)) + tail
+
+
+MONEY_ADVERSARIES: dict[str, Callable[[int], str]] = {
+    "repeated figures": repeated("$1 billion and "),
+    "repeated shared symbols": repeated("¥1 billion and Rs 5 crore in Japan, "),
+    "repeated currency words": repeated("dollars rupees won "),
+    "repeated one-letter symbols": repeated("R1 N2 K3 "),
+    "figures without spaces": repeated("$1"),
+    "words without spaces": repeated("1billiondollars"),
+    "one-line article": repeated(
+        "The ministry signed a loan of Sh 4.5 billion (about $35m) with the bank, officials in Nairobi "
+        "said; the 700-million-euro credit line and 3 trillion won of bonds follow. "
+    ),
+    "commas": repeated(","),
+    "brackets": repeated("(["),
+    "digits": repeated("7"),
+    "spaced numbers": repeated("12 "),
+    "hyphen runs": repeated("5-"),
+    "number with thousands": one_long_number("$", ",000", " dollars"),
+    "dollar and digits": one_long_number("$", "9", ""),
+}
