@@ -76,7 +76,7 @@ PACKAGES = [
       ("food corridor", "agreement", "multiple", {"India", "United Arab Emirates"}, None)]),
     ("They signed 12 deals, among them a port concession and a rail link to the coast.",
      [("12 deals", "deal", "multiple", set(), None),
-      ("port concession", "agreement", "infrastructure", set(), None),
+      ("port concession", "contract", "infrastructure", set(), None),
       ("rail link to the coast", "agreement", "infrastructure", set(), None)]),
 ]
 
