@@ -486,7 +486,10 @@ class _Article:
     title_end: int
 
     def sentence(self, pos: int) -> tuple[int, int]:
-        return _sentence_of(self.sentences, self.sentence_starts, pos, len(self.text))
+        """The sentence holding ``pos``, at most ``_SENTENCE_REACH`` characters either side of
+        it: a run-on "sentence" of a megabyte costs no more per trigger than a real one."""
+        start, end = _sentence_of(self.sentences, self.sentence_starts, pos, len(self.text))
+        return max(start, pos - _SENTENCE_REACH), min(end, pos + _SENTENCE_REACH)
 
     def organisations_in(self, lo: int, hi: int) -> list[PartyMention]:
         i = bisect_left(self.organisation_starts, lo)
@@ -632,6 +635,9 @@ def find_agreements(
             _value_from_sentences(article, agreement)
     return agreements
 
+
+#: How far from a trigger its sentence is read (keeps a text without sentence ends linear).
+_SENTENCE_REACH = 600
 
 #: How many earlier agreements a new phrase is compared with (keeps long texts linear).
 _LOOK_BACK = 30
@@ -1087,9 +1093,8 @@ def _top_countries(country_spans: Sequence[tuple[int, int, tuple[str, ...]]]) ->
 
 
 def cluster_key(doc_id: str, agreement: Agreement) -> str:
-    """Key shared by the same real-world agreement across articles: its parties and value
-    when it has one (the value pins a deal better than words that differ between
-    reporters), else its kind, topic, parties and year; else one key per row.
+    """Key of a cluster, named after its first agreement: its parties and value when it has
+    one, else its kind, topic, parties and year; else one key per row.
 
     >>> a = Agreement(0, 0, "gas deal", "deal", ["Russia", "China"], "energy", None, None, 4e11, "USD")
     >>> cluster_key("d1", a)
@@ -1105,9 +1110,72 @@ def cluster_key(doc_id: str, agreement: Agreement) -> str:
     return slugify(key)
 
 
-def assign_clusters(agreements_by_doc: dict[str, list[Agreement]]) -> dict[str, list[Agreement]]:
-    """Give every agreement a ``cluster_key`` (see :func:`cluster_key`)."""
-    return {
-        doc_id: [replace(a, cluster_key=cluster_key(doc_id, a)) for a in agreements]
-        for doc_id, agreements in agreements_by_doc.items()
-    }
+def same_real_agreement(a: Agreement, b: Agreement, country_of: dict[str, str] | None = None) -> bool:
+    """Do two agreements of different articles tell of one real agreement? Parties and values
+    are compared loosely: a value rounded in one article and exact in the other is one value;
+    a company stands for its country ("Gazprom" for "Russia") where ``country_of`` knows it.
+
+    >>> deal = Agreement(0, 0, "gas deal", "deal", ["Gazprom", "China"], "energy", None, 2014, 4e11, "USD")
+    >>> told_again = Agreement(0, 0, "energy deal", "deal", ["Russia", "China"], "energy", None, None, 4.02e11, "USD")
+    >>> same_real_agreement(deal, told_again, {"Gazprom": "Russia"})
+    True
+    """
+    sides_a, sides_b = _sides(a.parties, country_of or {}), _sides(b.parties, country_of or {})
+    if a.amount is not None and b.amount is not None:
+        if a.currency != b.currency or not same_value(a.amount, b.amount):
+            return False
+        return not sides_a or not sides_b or any(x & y for x in sides_a for y in sides_b)
+    if a.amount is not None or b.amount is not None:
+        return False
+    if a.year is None or a.year != b.year or a.kind != b.kind or a.topic != b.topic:
+        return False
+    if len(sides_a) < 2 or len(sides_a) != len(sides_b):
+        return False
+    return all(any(x & y for y in sides_b) for x in sides_a)
+
+
+def _sides(parties: Sequence[str], country_of: dict[str, str]) -> list[frozenset[str]]:
+    """Each party with the names it may go by in another article (its country)."""
+    return [frozenset({slugify(p)} | ({slugify(country_of[p])} if p in country_of else set())) for p in parties]
+
+
+def assign_clusters(
+    agreements_by_doc: dict[str, list[Agreement]], country_of: dict[str, str] | None = None
+) -> dict[str, list[Agreement]]:
+    """Give every agreement a ``cluster_key``: agreements of different articles that
+    :func:`same_real_agreement` joins share the key of the first of them.
+
+    Agreements are compared only within a block of the same currency and leading digit of
+    value (or the same kind, topic and year), and there only with one representative per
+    cluster, so the work grows with the corpus, not with its square.
+    """
+    items = [(doc_id, a) for doc_id, agreements in agreements_by_doc.items() for a in agreements]
+    parent = list(range(len(items)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    representatives: dict[tuple, list[int]] = {}
+    for i, (doc_id, a) in enumerate(items):
+        if a.amount is not None:
+            block: tuple = ("value", a.currency, f"{a.amount:.1g}")
+        elif a.year is not None:
+            block = ("terms", a.kind, a.topic, a.year)
+        else:
+            continue
+        reps = representatives.setdefault(block, [])
+        match = next(
+            (r for r in reps if items[r][0] != doc_id and same_real_agreement(items[r][1], a, country_of)), None
+        )
+        if match is None:
+            reps.append(i)
+        else:
+            parent[i] = root(match)
+    keys = {i: cluster_key(*items[i]) for i in range(len(items)) if root(i) == i}
+    out: dict[str, list[Agreement]] = {doc_id: [] for doc_id in agreements_by_doc}
+    for i, (doc_id, a) in enumerate(items):
+        out[doc_id].append(replace(a, cluster_key=keys[root(i)]))
+    return out
