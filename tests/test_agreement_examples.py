@@ -30,7 +30,7 @@ KINDS = [
     ("The EU and Mercosur reached a framework agreement on trade.",
      [("framework agreement on trade", "framework_agreement", "trade", {"European Union", "Mercosur"}, None)]),
     ("Russia and China extended the 2001 Treaty of Good-Neighbourliness.",
-     [("2001 Treaty", "treaty", "diplomacy", {"Russia", "China"}, None)]),
+     [("2001 Treaty of Good-Neighbourliness", "treaty", "diplomacy", {"Russia", "China"}, None)]),
     ("Vietnam and India signed a contract for BrahMos missiles.",
      [("contract for BrahMos missiles", "contract", "defence", {"Vietnam", "India"}, None)]),
     ("The two sides signed 15 agreements covering energy and trade.",
@@ -80,6 +80,44 @@ PACKAGES = [
       ("rail link to the coast", "agreement", "infrastructure", set(), None)]),
 ]
 
+# Kinds beyond diplomacy: the article's noun decides (GUIDELINES).
+BEYOND_DIPLOMACY = [
+    ("Halden Energy signed a 25-year contract with Petrovia Oil Corp. The supply deal starts in 2026.",
+     [("25-year contract with Petrovia Oil Corp", "contract", "other", {"Halden Energy", "Petrovia Oil Corp"}, None)]),
+    ("Ghana reached a staff-level agreement with the International Monetary Fund on a $3 billion loan.",
+     [("staff-level agreement with the International Monetary Fund on a $3 billion", "agreement", "finance",
+       {"Ghana", "International Monetary Fund"}, 3 * B)]),
+    ("Zambia signed a debt restructuring with its official creditors.",
+     [("debt restructuring with its official creditors", "agreement", "finance", set(), None)]),
+    ("The rival factions agreed a ceasefire on Sunday.", [("ceasefire", "agreement", "diplomacy", set(), None)]),
+    ("Vireo Airlines placed an order for 40 jets with Boeing.",
+     [("order for 40 jets with Boeing", "contract", "other", {"Vireo Airlines", "Boeing"}, None)]),
+    ("Kenya's central bank signed a currency swap with the People's Bank of China.",
+     [("currency swap with the People's Bank of China", "agreement", "finance", {"Kenya", "People's Bank of China"}, None)]),
+    ("Streamly won the broadcast rights deal for the league.",
+     [("broadcast rights deal for the league", "deal", "other", set(), None)]),
+    ("The union and Metro Transit signed a collective agreement on pay.",
+     [("collective agreement on pay", "agreement", "other", set(), None)]),
+    ("Zeta Telecom agreed to a merger with Omega Networks.",
+     [("agreed to a merger with Omega Networks", "agreed_action", "other", set(), None)]),
+]
+
+# One agreement named several ways is one row; its value is the exact one, never a conversion.
+NAMED_SEVERAL_WAYS = [
+    ("Orbis Motors agreed a takeover of Lumen Cars Ltd. The $8bn acquisition was cleared on Monday. The deal closes in May.",
+     [("takeover of Lumen Cars Ltd", "deal", "other", set(), 8 * B)]),
+    ("Acme Corp signed a £5bn deal with Beta Holdings plc. The £5.13bn agreement was approved.",
+     [("£5bn deal with Beta Holdings plc", "deal", "other", {"Acme Corp", "Beta Holdings"}, 5.13 * B)]),
+    ("Acme Corp signed a £24bn ($31bn) deal with Beta Holdings plc.",
+     [("£24bn ($31bn) deal with Beta Holdings plc", "deal", "other", {"Acme Corp", "Beta Holdings"}, 24 * B)]),
+    ("Netflix lands wrestling rights in $5 billion deal\n\nNetflix has struck a 10-year deal for the rights. "
+     "The agreement will cost Netflix more than $5 billion.",
+     [("$5 billion deal", "deal", "other", set(), 5 * B)]),
+    ("Acme Corp signed a licence deal with Beta Holdings plc. It also signed another deal with Gamma Bank.",
+     [("licence deal with Beta Holdings plc", "deal", "other", {"Acme Corp", "Beta Holdings"}, None),
+      ("another deal with Gamma Bank", "deal", "other", set(), None)]),
+]
+
 NOT_AGREEMENTS = [
     ("Officials must deal with the crisis.", []),
     ("The foreign ministry said in a statement on Monday that talks would continue.", []),
@@ -87,6 +125,13 @@ NOT_AGREEMENTS = [
     ("It was a great deal of money.", []),
     ("Russia and China deepened their partnership.", []),
     ("Analysts are in agreement that prices will rise.", []),
+    # vague plurals and prospects (GUIDELINES)
+    ("Executives said other deals may follow, and analysts expect key agreements next year.", []),
+    ("The two firms are close to a deal on the pipeline.", []),
+    ("Regulators weighed potential contracts for the port.", []),
+    ("No local firm has ever struck a bigger deal with a foreign buyer.", []),
+    ("A court order halted the sale.", []),
+    ("We did this in order to save costs.", []),
 ]
 
 # Every case that once came out wrong, with what was wrong.
@@ -127,7 +172,28 @@ BUGS_CAUGHT = [
      [("$1 billion line of credit for Russia\u2019s Sberbank", "agreement", "finance", {"Russia", "China"}, 1 * B)]),
 ]
 
-GROUPS = {"kinds": KINDS, "parties": PARTIES, "mentions": MENTIONS, "packages": PACKAGES,
+BUGS_CAUGHT += [
+    # a definite "the ... world order" referred back to the deal before it
+    ("Russia and China signed a gas deal. Both oppose the unipolar world order.",
+     [("gas deal", "deal", "energy", {"Russia", "China"}, None)]),
+    # "the $400 billion energy deal" became a mention of the package "12 agreements" before it
+    ("The leaders signed 12 agreements. The $400 billion energy deal was the largest.",
+     [("12 agreements", "agreement", "multiple", set(), None),
+      ("$400 billion energy deal", "deal", "energy", set(), 400 * B)]),
+    # "the Oslo Accords" was read as a reference to the water agreement of the sentence
+    ("Israel and Jordan signed a water agreement. The agreement goes beyond what the Oslo Accords set.",
+     [("water agreement", "agreement", "other", {"Israel", "Jordan"}, None),
+      ("Oslo Accords", "agreement", "other", set(), None)]),
+    # a long first line (a paragraph, no headline) made every later deal "the headline's deal told again"
+    ("Acme Corp on Tuesday signed loan agreements worth $2 billion with Beta Bank to fund two projects under "
+     "a programme that runs to the end of the decade and covers several regions of the country.\n\n"
+     "A grant agreement for a further project was also signed.",
+     [("loan agreements", "agreement", "finance", set(), 2 * B),
+      ("grant agreement for a further project", "agreement", "other", set(), None)]),
+]
+
+GROUPS = {"kinds": KINDS, "beyond diplomacy": BEYOND_DIPLOMACY, "named several ways": NAMED_SEVERAL_WAYS,
+          "parties": PARTIES, "mentions": MENTIONS, "packages": PACKAGES,
           "not agreements": NOT_AGREEMENTS, "bugs caught": BUGS_CAUGHT}
 CASES = [
     pytest.param(text, expected, id=f"{group}: {text[:40]}")

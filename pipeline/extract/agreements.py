@@ -292,7 +292,15 @@ def _grow_left(text: str, start: int, floor: int, rules: AgreementRules) -> int:
     named = text[start : start + 1].isupper()  # "... Security Agreement": a name, grown as one
     while k >= 0 and len(taken) < rules.max_left_words + (4 if named else 0):
         w = words[k]
-        if text[w.end() : start].strip(" -" + _QUOTES):
+        gap = text[w.end() : start]
+        if gap.strip() == ")" and k > 0:  # "£24bn ($32bn) deal": over the bracketed conversion
+            opening = text.rfind("(", max(floor, start - 30), start)
+            if opening > 0 and not text[words[k - 1].end() : opening].strip():
+                while k >= 0 and words[k].start() > opening:
+                    k -= 1
+                start = opening
+                continue
+        if gap.strip(" -" + _QUOTES):
             break
         token = w.group(0).lower()
         if named and token in ("and", "of", "on", "for", "&") and k > 0 and taken:
@@ -477,6 +485,8 @@ class _Article:
     sentence_starts: list[int]
     figures: list[MoneyFigure]  # figures that can be an agreement's value, by start
     figure_starts: list[int]
+    every_figure: list[MoneyFigure]
+    every_figure_start: list[int]
     organisations: list[PartyMention]  # by start
     organisation_starts: list[int]
     countries: list[tuple[int, int, tuple[str, ...]]]
@@ -501,6 +511,10 @@ class _Article:
         j = bisect_left(self.country_starts, hi)
         return [c for c in self.countries[i:j] if c[1] <= hi]
 
+    def all_figures_in(self, lo: int, hi: int) -> list[MoneyFigure]:
+        """Every figure (conversions, fines and rates too) that starts in [lo, hi)."""
+        return self.every_figure[bisect_left(self.every_figure_start, lo) : bisect_left(self.every_figure_start, hi)]
+
     def figures_in(self, lo: int, hi: int) -> list[MoneyFigure]:
         """Usable figures that start in [lo, hi)."""
         return self.figures[bisect_left(self.figure_starts, lo) : bisect_left(self.figure_starts, hi)]
@@ -524,6 +538,8 @@ def _read_article(
         sentence_starts=[s for s, _ in sentences],
         figures=usable,
         figure_starts=[f.start for f in usable],
+        every_figure=sorted(figures, key=lambda f: f.start),
+        every_figure_start=sorted(f.start for f in figures),
         organisations=orgs,
         organisation_starts=[o.start for o in orgs],
         countries=countries,
@@ -594,8 +610,13 @@ def find_agreements(
             text, start, trigger.start, rules, article.organisations_in(start, trigger.start)
         ):
             continue
+        if _is_other_sense(text, start, trigger, rules):
+            continue
         recent = agreements[-_LOOK_BACK:]
-        earlier = by_text.get(text[start:end].lower()) or _referent(article, start, end, trigger, s_start, recent)
+        if recent and trigger.start < recent[-1].mentions[-1][1]:
+            earlier = recent[-1]  # "agreed to a merger with X": the noun is inside the act of agreeing
+        else:
+            earlier = by_text.get(text[start:end].lower()) or _referent(article, start, end, trigger, s_start, recent)
         if earlier is not None:
             _add_mention(article, earlier, start, end)
             continue
@@ -712,24 +733,28 @@ def _is_vague(text: str, start: int, end: int, trigger: Trigger, floor: int, rul
         return True
     if trigger.head not in rules.plural_nouns or trigger.joined or _PACKAGE.match(text[start:end]):
         return False
-    before = _previous_word(text, start, floor)
-    specific = [m for m in modifiers if m not in rules.vague_plural_modifiers] + (
-        [before] if before in rules.vague_plural_modifiers and False else []
-    )
     named = any(w[0].isupper() for w in _WORD.findall(text, trigger.end, end))
-    return not specific and not named
+    if named:
+        return False
+    # "other deals", "analysts expect key agreements": the word before the noun decides
+    return not modifiers or modifiers[-1] in rules.vague_plural_modifiers
 
 
 def _is_bare_modified_noun(text: str, start: int, end: int, trigger: Trigger, rules: AgreementRules) -> bool:
     """"order", "licence", "settlement" name an agreement only with a modifier of their own
     ("aircraft order") or a complement ("an order for 50 jets"), not "a court order"."""
-    bare_ones = rules.modified_nouns.get(trigger.head)
-    if bare_ones is None or trigger.joined or trigger.is_verb:
+    if trigger.head not in rules.modified_nouns or trigger.joined or trigger.is_verb:
         return False
-    modifiers = [w.lower() for w in _WORD.findall(text, start, trigger.start)]
-    if any(m in bare_ones for m in modifiers):
-        return True
-    return not modifiers and end == trigger.end
+    return start == trigger.start and end == trigger.end
+
+
+def _is_other_sense(text: str, start: int, trigger: Trigger, rules: AgreementRules) -> bool:
+    """"a court order", "the world order", "Jewish settlements": a modifier that gives the
+    noun a sense other than an agreement."""
+    other_senses = rules.modified_nouns.get(trigger.head)
+    if other_senses is None or trigger.joined or trigger.is_verb:
+        return False
+    return any(w.lower() in other_senses for w in _WORD.findall(text, start, trigger.start))
 
 
 def _new_agreement(
@@ -817,7 +842,8 @@ def _referent(
     bare = start == trigger.start and end == trigger.end
     candidates = [
         a for a in reversed(agreements)
-        if (a.kind == trigger.kind or {a.kind, trigger.kind} <= rules.interchangeable_kinds)
+        if not _PACKAGE.match(a.text)
+        and (a.kind == trigger.kind or {a.kind, trigger.kind} <= rules.interchangeable_kinds)
         and _compatible(article, start, end, a)
     ]
     if not candidates:
@@ -843,8 +869,8 @@ def _compatible(article: _Article, start: int, end: int, earlier: Agreement) -> 
     topic, or names a party or number that the sentences naming ``earlier`` do not."""
     text, rules = article.text, article.rules
     phrase = text[start:end]
-    inside = [f for f in article.figures_in(start, end) if f.end <= end]
-    if inside and earlier.amount is not None and not same_value(inside[0].amount, earlier.amount):
+    inside = [f for f in article.all_figures_in(start, end) if f.end <= end]
+    if inside and inside[0].amount is not None and earlier.amount is not None and not same_value(inside[0].amount, earlier.amount):
         return False
     names_matter = not is_title_case_line(text[slice(*article.sentence(start))])
     topics = {t for t, _ in _topic_matches(phrase, rules, names_matter)}
@@ -854,9 +880,12 @@ def _compatible(article: _Article, start: int, end: int, earlier: Agreement) -> 
         return True
     context = " ".join(text[article.sentence(s)[0] : min(start, article.sentence(s)[1])] for s, _ in earlier.mentions[:3])
     head = {w.lower() for w in _WORD.findall(text[start:end])} & rules.common_words
-    for word in _WORD.findall(phrase):
-        distinctive = word[0].isupper() or any(c.isdigit() for c in word)
-        if distinctive and word.lower() not in head and word not in context:
+    for word in _WORD.finditer(text, start, end):
+        if any(f.start <= word.start() < f.end for f in inside):
+            continue  # a figure: compared as a value above
+        token = word.group(0)
+        distinctive = token[0].isupper() or any(c.isdigit() for c in token)
+        if distinctive and token.lower() not in head and token not in context:
             return False
     return True
 
