@@ -176,7 +176,7 @@ def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> Ag
         country_pattern=re.compile(rf"(?<![\w-])(?=[A-Z])(?:{form_alt})(?![\w])"),
         countries_of_form=forms,
         not_party_before=re.compile(rf"(?:{before})\s+$"),
-        not_party_after=re.compile(rf"^\s+(?:{after})\b"),
+        not_party_after=re.compile(rf"(?i)^\s+(?:{after})\b"),
         governed_by=re.compile(
             r"(?i)(?<![\w-])(?:" + "|".join(re.escape(w) for w in data["parties"]["not_after"])
             + r")\s+(?:the\s+)?(?:[\w-]+['’]s\s+)?$"
@@ -527,10 +527,7 @@ def _read_article(
     countries = find_country_spans(text, rules=rules)
     usable = _value_figures(text, figures, rules)
     orgs = sorted(organisations, key=lambda o: (o.start, o.end))
-    title_end = text.find("\n")
-    title_end = len(text) if title_end < 0 else title_end
-    if title_end > _MAX_HEADING_CHARS:
-        title_end = 0  # a first line that long is a paragraph: the article has no title line
+    title_end = _headline_end(text)
     return _Article(
         text=text,
         rules=rules,
@@ -548,6 +545,26 @@ def _read_article(
         top_organisations=_top_organisations(orgs, rules),
         title_end=title_end,
     )
+
+
+def _headline_end(text: str) -> int:
+    """End of the short lines that open an article (masthead, date, headline) before its first
+    paragraph; 0 when the article opens with a paragraph.
+
+    >>> _headline_end("Daily Post\\n\\nAcme wins $5bn deal\\n\\nAcme Corp has won a contract.")
+    31
+    """
+    end, pos = 0, 0
+    while pos < len(text):
+        line_end = text.find("\n", pos)
+        line_end = len(text) if line_end < 0 else line_end
+        line = text[pos:line_end].strip()
+        if line_end - pos > _MAX_HEADING_CHARS or line.endswith((".", "!", "?", ".”", '."')):
+            return end  # a sentence: the body has begun
+        if line:
+            end = line_end
+        pos = line_end + 1
+    return end
 
 
 def _value_figures(text: str, figures: Sequence[MoneyFigure], rules: AgreementRules) -> list[MoneyFigure]:
@@ -596,6 +613,7 @@ def find_agreements(
     by_text: dict[str, Agreement] = {}
     own_parties: dict[int, frozenset[str]] = {}  # id(agreement) -> parties its own sentence names
     packages: list[tuple[Agreement, int]] = []
+    pending: list[tuple[int, int, Trigger, int, int]] = []  # "the deal" before any agreement is named
     lines = LineIndex(text)
     for trigger in find_triggers(text, rules):
         if _is_heading(text, lines, trigger.start):
@@ -622,6 +640,12 @@ def find_agreements(
             continue
         if _is_vague(text, start, end, trigger, s_start, rules) or _is_bare_modified_noun(text, start, end, trigger, rules):
             continue
+        if (
+            start == trigger.start and end == trigger.end and not trigger.is_verb
+            and _previous_word(text, start, s_start) in rules.anaphora and not recent
+        ):
+            pending.append((start, end, trigger, s_start, s_end))  # "The deal: what we know": named later
+            continue
         nearby = [a for a in recent if trigger.start - a.end <= rules.party_carry_chars]
         own = find_parties(text, start, end, (s_start, s_end), (), [], rules, article=article)
         agreement = _new_agreement(
@@ -635,10 +659,16 @@ def find_agreements(
             _add_mention(article, twin, start, end)
             continue
         agreements.append(agreement)
+        agreement.mentions[:0] = [(p_start, p_end) for p_start, p_end, *_ in pending]
+        pending.clear()
         by_text.setdefault(agreement.text.lower(), agreement)
         own_parties[id(agreement)] = frozenset(own)
         if _PACKAGE.match(agreement.text):
             packages.append((agreement, s_end))
+    for start, end, trigger, s_start, s_end in pending[:1]:  # the article never names it otherwise
+        agreement = _new_agreement(article, start, end, trigger.kind, trigger.start, (s_start, s_end), [])
+        agreement.mentions += [(p_start, p_end) for p_start, p_end, *_ in pending[1:]]
+        agreements.append(agreement)
     named = sorted(span for a in agreements for span in a.mentions) if packages else []
     named_starts = [s for s, _ in named]
     for package, s_end in packages:
@@ -654,7 +684,7 @@ def find_agreements(
     for agreement in agreements:
         if agreement.amount is None:
             _value_from_sentences(article, agreement)
-    return agreements
+    return _merge_same_value(agreements)
 
 
 #: How far from a trigger its sentence is read (keeps a text without sentence ends linear).
@@ -832,7 +862,7 @@ def _referent(
         return None
     before = _determiner(text, start, floor, rules)
     phrase_words = _WORD.findall(text, start, trigger.start)
-    named_modifier = bool(phrase_words) and phrase_words[0][0].isupper() and start > floor
+    named_modifier = bool(phrase_words) and phrase_words[0][0].isupper()
     if before in rules.new_referent:
         return None
     if not (before in rules.anaphora or before.endswith(("'s", "’s")) or named_modifier):
@@ -1001,7 +1031,10 @@ def find_parties(
         if _qualifies_org(text, c_start, c_end, taken):
             continue  # "Russia's Gazprom": the organisation stands for itself
         governed = rules.governed_by.search(text[max(s_start, c_start - 30) : c_start])
-        (first if c_start < end and not governed else later).extend(names)
+        linked = c_start >= end and re.search(
+            r"(?i)\b(?:with|between)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}$", text[max(end, c_start - 40) : c_start]
+        )
+        (first if (c_start < end and not governed) or linked else later).extend(names)
     parties = list(dict.fromkeys(_country_of_government(name, rules) for name in first))
     for name in [*later, *top_countries]:
         if len(parties) >= 2:
@@ -1031,7 +1064,7 @@ def _country_of_government(name: str, rules: AgreementRules) -> str:
 def _qualifies_org(text: str, country_start: int, country_end: int, orgs: Sequence[PartyMention]) -> bool:
     """Does the country only say where a taken organisation is from: "Russia's Gazprom",
     "the German development bank KfW", "Statoil of Norway", "Acme, the French carmaker"?"""
-    after = re.match(r"(?:['’]s)?(?:\s+(?:state-owned|state|[a-z][\w-]*)){0,4}\s+", text[country_end : country_end + 60])
+    after = re.match(r"(?:['’]s)?(?:\s+(?:state-owned|state|[a-z][\w-]*)){0,4},?\s+", text[country_end : country_end + 60])
     if after and any(o.start == country_end + after.end() for o in orgs):
         return True
     before = re.search(r"(?:\s+(?:of|in|from|based in)\s+|,\s+)$", text[max(0, country_start - 20) : country_start])
