@@ -647,10 +647,11 @@ def find_agreements(
             pending.append((start, end, trigger, s_start, s_end))  # "The deal: what we know": named later
             continue
         nearby = [a for a in recent if trigger.start - a.end <= rules.party_carry_chars]
+        organisation_names = {o.name for o in article.organisations_in(max(0, trigger.start - rules.party_carry_chars), trigger.start)}
         own = find_parties(text, start, end, (s_start, s_end), (), [], rules, article=article)
         agreement = _new_agreement(
             article, start, end, trigger.kind, trigger.start, (s_start, s_end),
-            (nearby[-1].parties if nearby else []), own,
+            sorted(nearby[-1].parties, key=lambda p: p not in organisation_names) if nearby else [], own,
         )
         twin = None if _previous_word(text, start, s_start) in rules.new_referent else _twin(
             article, agreement, frozenset(own), recent, own_parties, trigger
@@ -732,9 +733,9 @@ def _significant_digits(amount: float) -> int:
 def _value_from_sentences(article: _Article, agreement: Agreement) -> None:
     """An agreement still without value takes the one figure of the sentence that first names
     it ("Netflix struck a 10-year deal. ... will cost Netflix more than $5 billion")."""
-    for start, _ in agreement.mentions:
-        if start < article.title_end:
-            continue
+    for start, end in agreement.mentions:
+        if start < article.title_end or article.text[start:end].lower().split()[-1] in article.rules.plural_nouns:
+            continue  # the headline's figure is often rounded or converted; "the agreements" name several
         s_start, s_end = article.sentence(start)
         found = article.figures_in(s_start, s_end)
         if len(found) == 1:
@@ -914,6 +915,8 @@ def _compatible(article: _Article, start: int, end: int, earlier: Agreement) -> 
         if any(f.start <= word.start() < f.end for f in inside):
             continue  # a figure: compared as a value above
         token = word.group(0)
+        if text[word.start() - 1 : word.start()] == "(" and text[word.end() : word.end() + 1] == ")":
+            continue  # "(PPP)": the short form of the words before it
         distinctive = token[0].isupper() or any(c.isdigit() for c in token)
         if distinctive and token.lower() not in head and token not in context:
             return False
@@ -1007,8 +1010,12 @@ def find_parties(
     later: list[str] = []
     taken: list[PartyMention] = []
     previous_end = -1  # end of the last organisation taken after the phrase
+    clause_start = _clause_start(text, s_start, start)
+    between = False  # "the merger between A and B": both sides follow the phrase
     for o in orgs:
         before = text[max(s_start, o.start - 60) : o.start]
+        if o.start < clause_start:
+            continue  # "... acquired Instagram, and Facebook acquired WhatsApp": another clause
         if o.start >= end:
             # "a deal with CNPC", "between Gazprom and CNPC"; not ", and BP signed ..." (a new clause)
             linked = re.search(r"(?i)\b(?:with|between)\s+(?P<rest>(?:the\s+)?(?:[\w'’-]+\s+){0,5})$", before)
@@ -1021,12 +1028,17 @@ def find_parties(
                 )
             )
             if joined:
+                between = between or bool(linked and linked.group(0).lower().startswith("between"))
                 first.append(o.name)
                 taken.append(o)
                 previous_end = o.end
         elif not rules.governed_by.search(before):
             first.append(o.name)
             taken.append(o)
+    if between:
+        before_phrase = {o.name for o in taken if o.end <= start}
+        first = [name for name in first if name not in before_phrase]
+    organisation_sides = len(first)
     for c_start, c_end, names in countries:
         if _qualifies_org(text, c_start, c_end, taken):
             continue  # "Russia's Gazprom": the organisation stands for itself
@@ -1034,6 +1046,8 @@ def find_parties(
         linked = c_start >= end and re.search(
             r"(?i)\b(?:with|between)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}$", text[max(end, c_start - 40) : c_start]
         )
+        if organisation_sides >= 2 and not linked:
+            continue  # both sides are bodies that sign; a country here only says where they are
         (first if (c_start < end and not governed) or linked else later).extend(names)
     parties = list(dict.fromkeys(_country_of_government(name, rules) for name in first))
     for name in [*later, *top_countries]:
@@ -1045,6 +1059,15 @@ def find_parties(
 
 
 _GOVERNMENT = re.compile(r"^(?:the\s+)?(?:[Gg]overnment of\s+(?:the\s+)?(?P<of>.+)|(?P<adj>.+?)\s+[Gg]overnment)$")
+
+
+_CLAUSE_BOUNDARY = re.compile(r"(?i)(?:[;:]|,\s+(?:and|but|while|whereas|which)\b|\s+while\b)\s*")
+
+
+def _clause_start(text: str, floor: int, start: int) -> int:
+    """Start of the clause that holds the phrase at ``start`` (after "; " or ", and ")."""
+    boundaries = list(_CLAUSE_BOUNDARY.finditer(text, floor, start))
+    return boundaries[-1].end() if boundaries else floor
 
 
 def _country_of_government(name: str, rules: AgreementRules) -> str:
