@@ -653,6 +653,11 @@ def find_agreements(
             article, start, end, trigger.kind, trigger.start, (s_start, s_end),
             sorted(nearby[-1].parties, key=lambda p: p not in organisation_names) if nearby else [], own,
         )
+        if (
+            recent and not trigger.is_verb and not own and agreement.amount is None and agreement.status is None
+            and _previous_word(text, start, s_start) in ("a", "an")
+        ):
+            continue  # "In a currency swap, two parties ...": a description, not one more agreement
         twin = None if _previous_word(text, start, s_start) in rules.new_referent else _twin(
             article, agreement, frozenset(own), recent, own_parties, trigger
         )
@@ -911,16 +916,21 @@ def _compatible(article: _Article, start: int, end: int, earlier: Agreement) -> 
         return True
     context = " ".join(text[article.sentence(s)[0] : min(start, article.sentence(s)[1])] for s, _ in earlier.mentions[:3])
     head = {w.lower() for w in _WORD.findall(text[start:end])} & rules.common_words
+    known = {w[:5].lower() for w in _WORD.findall(context)}
+    distinctive = unknown = 0
     for word in _WORD.finditer(text, start, end):
         if any(f.start <= word.start() < f.end for f in inside):
             continue  # a figure: compared as a value above
         token = word.group(0)
         if text[word.start() - 1 : word.start()] == "(" and text[word.end() : word.end() + 1] == ")":
             continue  # "(PPP)": the short form of the words before it
-        distinctive = token[0].isupper() or any(c.isdigit() for c in token)
-        if distinctive and token.lower() not in head and token not in context:
-            return False
-    return True
+        if not (token[0].isupper() or any(c.isdigit() for c in token)) or token.lower() in head:
+            continue
+        distinctive += 1
+        # "Israeli-Palestinian" is known from "Israel" and "Palestinian" (same first letters)
+        if token not in context and not all(part[:5].lower() in known for part in token.split("-") if part):
+            unknown += 1
+    return 2 * unknown <= distinctive and not (distinctive and unknown == distinctive)
 
 
 def _twin(
