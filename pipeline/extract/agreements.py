@@ -614,6 +614,8 @@ def find_agreements(
     own_parties: dict[int, frozenset[str]] = {}  # id(agreement) -> parties its own sentence names
     packages: list[tuple[Agreement, int]] = []
     pending: list[tuple[int, int, Trigger, int, int]] = []  # "the deal" before any agreement is named
+    sides: dict[int, tuple[list[str], list[str]]] = {}  # id(agreement) -> (own parties, carried parties)
+    organisation_names = {o.name for o in article.organisations}
     lines = LineIndex(text)
     for trigger in find_triggers(text, rules):
         if _is_heading(text, lines, trigger.start):
@@ -647,12 +649,9 @@ def find_agreements(
             pending.append((start, end, trigger, s_start, s_end))  # "The deal: what we know": named later
             continue
         nearby = [a for a in recent if trigger.start - a.end <= rules.party_carry_chars]
-        organisation_names = {o.name for o in article.organisations_in(max(0, trigger.start - rules.party_carry_chars), trigger.start)}
         own = find_parties(text, start, end, (s_start, s_end), (), [], rules, article=article)
-        agreement = _new_agreement(
-            article, start, end, trigger.kind, trigger.start, (s_start, s_end),
-            sorted(nearby[-1].parties, key=lambda p: p not in organisation_names) if nearby else [], own,
-        )
+        carried = sorted(nearby[-1].parties, key=lambda p: p not in organisation_names) if nearby else []
+        agreement = _new_agreement(article, start, end, trigger.kind, trigger.start, (s_start, s_end), carried, own)
         if (
             recent and not trigger.is_verb and not own and agreement.amount is None and agreement.status is None
             and _previous_word(text, start, s_start) in ("a", "an")
@@ -669,6 +668,7 @@ def find_agreements(
         pending.clear()
         by_text.setdefault(agreement.text.lower(), agreement)
         own_parties[id(agreement)] = frozenset(own)
+        sides[id(agreement)] = (own, carried)
         if _PACKAGE.match(agreement.text):
             packages.append((agreement, s_end))
     for start, end, trigger, s_start, s_end in pending[:1]:  # the article never names it otherwise
@@ -690,6 +690,8 @@ def find_agreements(
     for agreement in agreements:
         if agreement.amount is None:
             _value_from_sentences(article, agreement)
+        if id(agreement) in sides:
+            _parties_from_mentions(article, agreement, *sides[id(agreement)])
     return _merge_same_value(agreements)
 
 
@@ -810,21 +812,12 @@ def _new_agreement(
     figure = _value_of(article, start, end, s_end)
     year = _YEAR.search(phrase) or _nearest_year(sentence, trigger_start - s_start)
     parties = list(own) if own is not None else find_parties(text, start, end, sentence_span, (), [], rules, article=article)
-    has_organisation = any(p not in article.top_countries and p in article.top_organisations for p in parties) or any(
-        o.name in parties for o in article.organisations_in(s_start, s_end)
-    )
-    fill = [*carried, *(article.top_organisations if has_organisation else []), *article.top_countries]
-    for name in fill:
-        if len(parties) >= 2:
-            break
-        if name not in parties:
-            parties.append(name)
     return Agreement(
         start=start,
         end=end,
         text=phrase,
         kind=kind,
-        parties=parties,
+        parties=_complete_parties(article, parties, carried),
         topic=classify_topic(phrase, sentence, rules, kind, trigger_start - s_start),
         status=classify_status(sentence, rules),
         year=int(year.group(1)) if year else None,
@@ -833,6 +826,38 @@ def _new_agreement(
         figure_start=figure.start if figure else None,
         mentions=[(start, end)],
     )
+
+
+def _complete_parties(article: _Article, parties: Sequence[str], carried: Sequence[str]) -> list[str]:
+    """Parties short of two sides take those of the agreement just before ("The two leaders
+    also agreed to ..."), then the article's most-named organisations (when a side is a body)
+    and countries."""
+    parties = list(parties)
+    names = {o.name for o in article.organisations}
+    has_organisation = any(p in names for p in parties)
+    fill = [*carried, *(article.top_organisations if has_organisation else []), *article.top_countries]
+    for name in fill:
+        if len(parties) >= 2:
+            break
+        if name not in parties:
+            parties.append(name)
+    return parties
+
+
+def _parties_from_mentions(article: _Article, agreement: Agreement, own: Sequence[str], carried: Sequence[str]) -> None:
+    """An agreement whose first sentence names fewer than two sides takes the sides its other
+    mentions' sentences name ("the three-stage deal ... the debt deal for Nigeria")."""
+    if len(own) >= 2 or len(agreement.mentions) < 2:
+        return
+    sides = list(own)
+    for start, end in agreement.mentions[1:]:
+        if start < article.title_end:
+            continue
+        for name in find_parties(article.text, start, end, article.sentence(start), (), [], article.rules, article=article):
+            if name not in sides:
+                sides.append(name)
+    if len(sides) > len(own):
+        agreement.parties = _complete_parties(article, sides[: max(2, len(own))], carried)
 
 
 def _merge_same_value(agreements: list[Agreement]) -> list[Agreement]:
@@ -1030,6 +1055,8 @@ def find_parties(
             # "a deal with CNPC", "between Gazprom and CNPC"; not ", and BP signed ..." (a new clause)
             linked = re.search(r"(?i)\b(?:with|between)\s+(?P<rest>(?:the\s+)?(?:[\w'’-]+\s+){0,5})$", before)
             joined = bool(linked) and "," not in linked.group("rest")  # type: ignore[union-attr]
+            # "a loan ($400 million) from the Trade Bank", "the takeover by Blackstone"
+            joined = joined or bool(_FROM_OR_BY.fullmatch(text[end : o.start]))
             joined = joined or (
                 re.search(r"(?i)\band\s+(?:the\s+)?$", before)
                 and (
@@ -1045,7 +1072,7 @@ def find_parties(
         elif not rules.governed_by.search(before):
             first.append(o.name)
             taken.append(o)
-    if between:
+    if between or re.search(r"(?i)\bbetween\s", text[start:end]):
         before_phrase = {o.name for o in taken if o.end <= start}
         first = [name for name in first if name not in before_phrase]
     organisation_sides = len(first)
@@ -1071,6 +1098,7 @@ def find_parties(
 _GOVERNMENT = re.compile(r"^(?:the\s+)?(?:[Gg]overnment of\s+(?:the\s+)?(?P<of>.+)|(?P<adj>.+?)\s+[Gg]overnment)$")
 
 
+_FROM_OR_BY = re.compile(r"(?i)(?:\s*\([^()]{0,40}\))?,?\s+(?:from|by)\s+(?:the\s+)?")
 _CLAUSE_BOUNDARY = re.compile(r"(?i)(?:[;:]|,\s+(?:and|but|while|whereas|which)\b|\s+while\b)\s*")
 
 
