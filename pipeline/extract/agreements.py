@@ -692,7 +692,12 @@ def find_agreements(
             _value_from_sentences(article, agreement)
         if id(agreement) in sides:
             _parties_from_mentions(article, agreement, *sides[id(agreement)])
-    return _merge_same_value(agreements)
+        if agreement.topic == "other":  # "the three-stage deal ... the debt deal": a later mention names it
+            agreement.topic = next(
+                (t for t in (classify_topic(text[s:e], "", rules, agreement.kind) for s, e in agreement.mentions[1:]) if t != "other"),
+                "other",
+            )
+    return agreements
 
 
 #: How far from a trigger its sentence is read (keeps a text without sentence ends linear).
@@ -745,10 +750,30 @@ def _value_from_sentences(article: _Article, agreement: Agreement) -> None:
             continue  # the headline's figure is often rounded or converted; "the agreements" name several
         s_start, s_end = article.sentence(start)
         found = article.figures_in(s_start, s_end)
+        if len(found) > 1:  # "paid $1 billion when it acquired X, and ... paying $19 billion": its clause's
+            c_start = _clause_start(article.text, s_start, start)
+            c_end = next((m.start() for m in _CLAUSE_BOUNDARY.finditer(article.text, end, s_end)), s_end)
+            found = article.figures_in(c_start, c_end)
         if len(found) == 1:
             figure = found[0]
             agreement.amount, agreement.currency, agreement.figure_start = figure.amount, figure.currency, figure.start
             return
+    first_body = next((s for s, _ in agreement.mentions if s >= article.title_end), None)
+    if first_body is None:
+        return
+    next_start = article.sentence(first_body)[1] + 1  # "... placed the biggest order. ... a contract value of NOK 127 billion"
+    next_sentence = article.sentence(min(next_start + 1, len(article.text) - 1)) if next_start < len(article.text) else None
+    if next_sentence is None:
+        return
+    cued = [
+        f for f in article.figures_in(*next_sentence)
+        if _VALUE_CUE.search(article.text[max(next_sentence[0], f.start - 25) : f.start])
+    ]
+    if len(cued) == 1:
+        agreement.amount, agreement.currency, agreement.figure_start = cued[0].amount, cued[0].currency, cued[0].start
+
+
+_VALUE_CUE = re.compile(r"(?i)\b(?:value of|valued at|worth|priced at|cost of|costing|totall?ing|amounting to|amounts to)\s+(?:about\s+|some\s+|around\s+)?$")
 
 
 def _is_vague(text: str, start: int, end: int, trigger: Trigger, floor: int, rules: AgreementRules) -> bool:
@@ -986,9 +1011,28 @@ def _twin(
         from_title = agreement.start >= article.title_end and all(s < article.title_end for s, _ in earlier.mentions)
         earlier_words = _descriptive_words(earlier.text, rules)
         told_apart = bool(words and earlier_words and not words & earlier_words)
-        if from_title or (not told_apart and len(own) >= 2 and own == own_parties.get(id(earlier))):
+        earlier_own = own_parties.get(id(earlier), frozenset())
+        # the same sides, or all the sides the earlier telling named and one more ("KAI signed the
+        # deal" ... "KAI secured a deal to supply Malaysia")
+        same_sides = _same_sides(own, earlier_own) or (bool(earlier_own) and len(earlier_own) < len(own) and _covers(own, earlier_own))
+        if from_title or (not told_apart and len(own) >= 2 and same_sides):
             return earlier
     return None
+
+
+def _same_sides(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Do two sets of parties name the same sides, a body standing for its country ("Defense
+    Ministry (Malaysia)" for "Malaysia")?
+
+    >>> _same_sides(frozenset({"KAI", "Defense Ministry (Malaysia)"}), frozenset({"KAI", "Malaysia"}))
+    True
+    """
+    return len(a) == len(b) and _covers(a, b) and _covers(b, a)
+
+
+def _covers(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Is every party of ``b`` in ``a``, as itself or as a body of its country ("X (Malaysia)")?"""
+    return all(any(x == y or x.endswith(f"({y})") or y.endswith(f"({x})") for x in a) for y in b)
 
 
 def _descriptive_words(phrase: str, rules: AgreementRules) -> set[str]:
@@ -1133,8 +1177,12 @@ def _qualifies_org(text: str, country_start: int, country_end: int, orgs: Sequen
 
 
 def _value_of(article: _Article, start: int, end: int, sentence_end: int) -> MoneyFigure | None:
-    """The figure inside the phrase, else one right after it ("valued at $400 billion")."""
-    inside = [f for f in article.figures_in(start, end) if f.end <= end]
+    """The figure inside the phrase, else one right after it ("valued at $400 billion"); not
+    one an infinitive governs ("a deal to enter a £12trn bloc")."""
+    inside = [
+        f for f in article.figures_in(start, end)
+        if f.end <= end and not re.search(r"(?i)\bto\s+[a-z]+\s+(?:an?\s+|the\s+)?$", article.text[start : f.start])
+    ]
     if inside:
         return inside[0]
     after = article.figures_in(end, min(sentence_end, end + 30))
