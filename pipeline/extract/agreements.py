@@ -1011,13 +1011,19 @@ def _twin(
         from_title = agreement.start >= article.title_end and all(s < article.title_end for s, _ in earlier.mentions)
         earlier_words = _descriptive_words(earlier.text, rules)
         told_apart = bool(words and earlier_words and not words & earlier_words)
+        if _is_plural(earlier.text, rules) != _is_plural(agreement.text, rules):
+            continue  # "deals with Sanofi and Janssen" hold "a deal with Sanofi", they are not it
         earlier_own = own_parties.get(id(earlier), frozenset())
         # the same sides, or all the sides the earlier telling named and one more ("KAI signed the
         # deal" ... "KAI secured a deal to supply Malaysia")
-        same_sides = _same_sides(own, earlier_own) or (bool(earlier_own) and len(earlier_own) < len(own) and _covers(own, earlier_own))
-        if from_title or (not told_apart and len(own) >= 2 and same_sides):
+        same_sides = bool(own and earlier_own) and (_covers(own, earlier_own) or _covers(earlier_own, own))
+        if from_title or (not told_apart and same_sides and len(own | earlier_own) >= 2):
             return earlier
     return None
+
+
+def _is_plural(phrase: str, rules: AgreementRules) -> bool:
+    return any(w.lower() in rules.plural_nouns for w in _WORD.findall(phrase))
 
 
 def _same_sides(a: frozenset[str], b: frozenset[str]) -> bool:
