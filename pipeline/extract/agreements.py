@@ -493,6 +493,7 @@ class _Article:
     country_starts: list[int]
     top_countries: list[str]
     top_organisations: list[str]
+    about_organisations: bool  # the article names its top organisation at least as often as its top country
     title_end: int
 
     def sentence(self, pos: int) -> tuple[int, int]:
@@ -543,6 +544,8 @@ def _read_article(
         country_starts=[c[0] for c in countries],
         top_countries=_top_countries(countries),
         top_organisations=_top_organisations(orgs, rules),
+        about_organisations=_most_named(Counter(o.name for o in orgs if o.type not in rules.non_party_org_types))
+        >= _most_named(Counter(c[2][0] for c in countries if len(c[2]) == 1)),
         title_end=title_end,
     )
 
@@ -859,7 +862,7 @@ def _complete_parties(article: _Article, parties: Sequence[str], carried: Sequen
     and countries."""
     parties = list(parties)
     names = {o.name for o in article.organisations}
-    has_organisation = any(p in names for p in parties)
+    has_organisation = any(p in names for p in parties) or (not parties and article.about_organisations)
     fill = [*carried, *(article.top_organisations if has_organisation else []), *article.top_countries]
     for name in fill:
         if len(parties) >= 2:
@@ -1193,6 +1196,10 @@ def _value_of(article: _Article, start: int, end: int, sentence_end: int) -> Mon
         return inside[0]
     after = article.figures_in(end, min(sentence_end, end + 30))
     return after[0] if after else None
+
+
+def _most_named(counts: Counter[str]) -> int:
+    return counts.most_common(1)[0][1] if counts else 0
 
 
 def _top_organisations(organisations: Sequence[PartyMention], rules: AgreementRules) -> list[str]:
