@@ -1130,6 +1130,8 @@ def find_parties(
         first = [name for name in first if name not in before_phrase]
     organisation_sides = len(first)
     for c_start, c_end, names in countries:
+        if c_start < clause_start:
+            continue  # "after lobbying by Britain, and the Paris Club accepted a deal": another clause
         if _qualifies_org(text, c_start, c_end, taken):
             continue  # "Russia's Gazprom": the organisation stands for itself
         governed = rules.governed_by.search(text[max(s_start, c_start - 30) : c_start])
@@ -1178,7 +1180,7 @@ def _country_of_government(name: str, rules: AgreementRules) -> str:
 def _qualifies_org(text: str, country_start: int, country_end: int, orgs: Sequence[PartyMention]) -> bool:
     """Does the country only say where a taken organisation is from: "Russia's Gazprom",
     "the German development bank KfW", "Statoil of Norway", "Acme, the French carmaker"?"""
-    after = re.match(r"(?:['’]s)?(?:\s+(?:state-owned|state|[a-z][\w-]*)){0,4},?\s+", text[country_end : country_end + 60])
+    after = re.match(r"(?:['’]s)?(?:\s+(?!(?:and|or|with|between|to|from|by)\b)[a-z][\w-]*){0,4},?\s+", text[country_end : country_end + 60])
     if after and any(o.start == country_end + after.end() for o in orgs):
         return True
     before = re.search(r"(?:\s+(?:of|in|from|based in)\s+|,\s+)$", text[max(0, country_start - 20) : country_start])
