@@ -124,6 +124,7 @@ class AgreementRules:
     not_value_context: re.Pattern[str]
     conversion_gap: re.Pattern[str]
     interchangeable_kinds: frozenset[str]  # nouns reporters swap for one another ("the deal", "the agreement")
+    organisation_anaphora: re.Pattern[str]  # "the company": the article's most-named organisation
 
 
 def _words_pattern(words: Sequence[str], plurals: bool = False) -> re.Pattern[str]:
@@ -199,6 +200,7 @@ def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> Ag
         not_value_context=_words_pattern(data["value"]["not_value_words"]),
         conversion_gap=re.compile(data["value"]["conversion_gap"]),
         interchangeable_kinds=frozenset(data["interchangeable_kinds"]["kinds"]),
+        organisation_anaphora=_words_pattern(data["parties"]["organisation_anaphora"]),
     )
 
 
@@ -653,6 +655,8 @@ def find_agreements(
             continue
         nearby = [a for a in recent if trigger.start - a.end <= rules.party_carry_chars]
         own = find_parties(text, start, end, (s_start, s_end), (), [], rules, article=article)
+        if article.top_organisations and rules.organisation_anaphora.search(text, _clause_start(text, s_start, start), start):
+            own = list(dict.fromkeys([article.top_organisations[0], *own]))  # "The company signed another deal"
         carried = sorted(nearby[-1].parties, key=lambda p: p not in organisation_names) if nearby else []
         agreement = _new_agreement(article, start, end, trigger.kind, trigger.start, (s_start, s_end), carried, own)
         if (
