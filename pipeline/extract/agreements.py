@@ -125,6 +125,8 @@ class AgreementRules:
     conversion_gap: re.Pattern[str]
     interchangeable_kinds: frozenset[str]  # nouns reporters swap for one another ("the deal", "the agreement")
     organisation_anaphora: re.Pattern[str]  # "the company": the article's most-named organisation
+    finance_instruments: frozenset[str]  # "loan": finance as the means, the purpose gives the topic
+    purpose_cue: re.Pattern[str]  # "to fund", "to strengthen": the purpose follows
 
 
 def _words_pattern(words: Sequence[str], plurals: bool = False) -> re.Pattern[str]:
@@ -201,6 +203,8 @@ def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> Ag
         conversion_gap=re.compile(data["value"]["conversion_gap"]),
         interchangeable_kinds=frozenset(data["interchangeable_kinds"]["kinds"]),
         organisation_anaphora=_words_pattern(data["parties"]["organisation_anaphora"]),
+        finance_instruments=frozenset(w.lower() for w in data["purpose"]["instruments"]),
+        purpose_cue=_words_pattern(data["purpose"]["cues"]),
     )
 
 
@@ -393,7 +397,17 @@ def classify_topic(
     if _PACKAGE.match(phrase):
         return "multiple"
     names_matter = not is_title_case_line(sentence)  # in a headline every word is capitalised
-    in_phrase = {t for t, _ in _topic_matches(phrase, rules, names_matter)}
+    matches = _topic_matches(phrase, rules, names_matter)
+    in_phrase = {t for t, _ in matches}
+    instrument_only = all(m.group(0).lower() in rules.finance_instruments for t, m in matches if t == "finance")
+    if "finance" in in_phrase and instrument_only and len(in_phrase) == 2:
+        return (in_phrase - {"finance"}).pop()  # "a loan for metro lines": the loan's purpose
+    if in_phrase == {"finance"} and instrument_only and trigger_at is not None:
+        purpose = rules.purpose_cue.search(sentence, trigger_at)
+        if purpose:
+            named = {t for t, _ in _topic_matches(sentence[purpose.end() : purpose.end() + 80], rules, names_matter)}
+            if len(named - {"finance"}) == 1:
+                return (named - {"finance"}).pop()  # "a loan ... to strengthen urban infrastructure"
     if len(in_phrase) >= 2:
         return "multiple"
     if in_phrase:
@@ -966,7 +980,10 @@ def _compatible(article: _Article, start: int, end: int, earlier: Agreement) -> 
     if inside and inside[0].amount is not None and earlier.amount is not None and not same_value(inside[0].amount, earlier.amount):
         return False
     names_matter = not is_title_case_line(text[slice(*article.sentence(start))])
-    topics = {t for t, _ in _topic_matches(phrase, rules, names_matter)}
+    topics = {
+        t for t, m in _topic_matches(phrase, rules, names_matter)
+        if not (t == "finance" and m.group(0).lower() in rules.finance_instruments)  # "the loan" of a metro line
+    }
     if topics and earlier.topic not in ("other", "multiple") and earlier.topic not in topics:
         return False
     if not names_matter:
