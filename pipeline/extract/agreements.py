@@ -597,17 +597,21 @@ def _value_figures(text: str, figures: Sequence[MoneyFigure], rules: AgreementRu
     """
     ordered = sorted(figures, key=lambda f: f.start)
     usable = []
+    excluded_end = -1  # end of the last figure left out for what it is (a fine, a grant, a price)
     for i, f in enumerate(ordered):
         if f.amount is None or f.per is not None:
             continue
-        if i > 0 and rules.conversion_gap.match(text[ordered[i - 1].end : f.start][-40:]) and (
-            f.start - ordered[i - 1].end <= 40
-        ):
+        gap = text[ordered[i - 1].end : f.start] if i > 0 else ""
+        if i > 0 and rules.conversion_gap.match(gap[-40:]) and f.start - ordered[i - 1].end <= 40:
+            continue
+        if excluded_end == ordered[i - 1].end and i > 0 and len(gap) <= 40 and not re.search(r"[.;!?]", gap):
+            excluded_end = f.end  # "a grant of Sh8 million, a sum amounting to $74,000": the same figure again
             continue
         before = re.split(r"[;.!?]\s", text[max(0, f.start - 30) : f.start])[-1]
         after = re.split(r"[;.!?()]", text[f.end : f.end + 20])[0]
         around = before + " " + after
         if rules.not_value_context.search(around):
+            excluded_end = f.end
             continue
         usable.append(f)
     return usable
@@ -770,7 +774,11 @@ def _value_from_sentences(article: _Article, agreement: Agreement) -> None:
         if start < article.title_end or article.text[start:end].lower().split()[-1] in article.rules.plural_nouns:
             continue  # the headline's figure is often rounded or converted; "the agreements" name several
         s_start, s_end = article.sentence(start)
-        found = article.figures_in(s_start, s_end)
+        found = [
+            f for f in article.figures_in(s_start, s_end)
+            if not _INFINITIVE_BEFORE.search(article.text[max(s_start, f.start - 30) : f.start])
+            and not (f.end <= start and _SUBORDINATE.match(article.text[s_start:start]))
+        ]
         if len(found) > 1:  # "paid $1 billion when it acquired X, and ... paying $19 billion": its clause's
             c_start = _clause_start(article.text, s_start, start)
             c_end = next((m.start() for m in _CLAUSE_BOUNDARY.finditer(article.text, end, s_end)), s_end)
@@ -794,6 +802,10 @@ def _value_from_sentences(article: _Article, agreement: Agreement) -> None:
         agreement.amount, agreement.currency, agreement.figure_start = cued[0].amount, cued[0].currency, cued[0].start
 
 
+_INFINITIVE_BEFORE = re.compile(r"(?i)\bto\s+[a-z]+\s+(?:an?\s+|the\s+)?$")
+#: "Although the transaction is valued at R1, it also brings ... the agreement": the figure
+#: belongs to the subordinate clause, not to the agreement named after it.
+_SUBORDINATE = re.compile(r"(?i)\s*(?:although|though|while|whereas|even though|as|after|before|because|if|when|since)\b[^,]*,")
 _VALUE_CUE = re.compile(r"(?i)\b(?:value of|valued at|worth|priced at|cost of|costing|totall?ing|amounting to|amounts to)\s+(?:about\s+|some\s+|around\s+)?$")
 
 
@@ -1213,7 +1225,7 @@ def _value_of(article: _Article, start: int, end: int, sentence_end: int) -> Mon
     one an infinitive governs ("a deal to enter a £12trn bloc")."""
     inside = [
         f for f in article.figures_in(start, end)
-        if f.end <= end and not re.search(r"(?i)\bto\s+[a-z]+\s+(?:an?\s+|the\s+)?$", article.text[start : f.start])
+        if f.end <= end and not _INFINITIVE_BEFORE.search(article.text[start : f.start])
     ]
     if inside:
         return inside[0]
