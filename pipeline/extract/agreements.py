@@ -779,10 +779,11 @@ def _value_from_sentences(article: _Article, agreement: Agreement) -> None:
             if not _INFINITIVE_BEFORE.search(article.text[max(s_start, f.start - 30) : f.start])
             and not (f.end <= start and _SUBORDINATE.match(article.text[s_start:start]))
         ]
-        if len(found) > 1:  # "paid $1 billion when it acquired X, and ... paying $19 billion": its clause's
-            c_start = _clause_start(article.text, s_start, start)
-            c_end = next((m.start() for m in _CLAUSE_BOUNDARY.finditer(article.text, end, s_end)), s_end)
-            found = article.figures_in(c_start, c_end)
+        # the mention's own clause: "paid $1 billion when it acquired X, and ... paying $19
+        # billion"; "the pact ..., and it lowers tariffs for states whose economies are worth £12trn"
+        c_start = _clause_start(article.text, s_start, start)
+        c_end = next((m.start() for m in _CLAUSE_BOUNDARY.finditer(article.text, end, s_end)), s_end)
+        found = [f for f in found if c_start <= f.start and f.end <= c_end]
         if len(found) == 1:
             figure = found[0]
             agreement.amount, agreement.currency, agreement.figure_start = figure.amount, figure.currency, figure.start
@@ -1187,7 +1188,7 @@ _GOVERNMENT = re.compile(r"^(?:the\s+)?(?:[Gg]overnment of\s+(?:the\s+)?(?P<of>.
 
 
 _FROM_OR_BY = re.compile(r"(?i)(?:\s*\([^()]{0,40}\))?,?\s+(?:from|by)\s+(?:the\s+)?")
-_CLAUSE_BOUNDARY = re.compile(r"(?i)(?:[;:]|,\s+(?:and|but|while|whereas|which)\b|\s+while\b)\s*")
+_CLAUSE_BOUNDARY = re.compile(r"(?i)(?:[;:]|,\s+(?:and|but|while|whereas|which|whose|who)\b|\s+while\b)\s*")
 
 
 def _clause_start(text: str, floor: int, start: int) -> int:
