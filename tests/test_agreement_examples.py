@@ -192,6 +192,48 @@ BUGS_CAUGHT += [
       ("grant agreement for a further project", "agreement", "other", set(), None)]),
 ]
 
+BUGS_CAUGHT += [
+    # a country of an earlier clause ("Britain lobbied hard, and ...") was taken as a side
+    ("Britain lobbied hard, and the Paris Club accepted a debt deal with Ghana.",
+     [("debt deal with Ghana", "deal", "finance", {"Paris Club", "Ghana"}, None)]),
+    # "The company signed another deal" named no body: the article's most-named one is meant
+    ("Acme Corp signed a supply contract with Beta Holdings plc on Monday. Acme Corp shares rose. "
+     "Acme Corp said more was to come. Beta Holdings plc was pleased.\n\n"
+     "The company, based in Leeds, signed another deal to sell 40 trucks to Poland last year.",
+     [("supply contract with Beta Holdings plc", "contract", "other", {"Acme Corp", "Beta Holdings"}, None),
+      ("another deal to sell 40 trucks to Poland", "deal", "other", {"Acme Corp", "Poland"}, None)]),
+    # a loan's topic was finance: its purpose is the topic
+    ("Ghana signed a $500 million loan agreement with the World Bank to fund new railway lines.",
+     [("$500 million loan agreement with the World Bank to fund new railway lines", "agreement", "infrastructure",
+       {"Ghana", "World Bank"}, 0.5 * B)]),
+    # the figure of a leading subordinate clause became the value of the agreement named after it
+    ("Although the sale is valued at $1, the buyer also takes over a water agreement with the city council.",
+     [("water agreement with the city council", "agreement", "other", set(), None)]),
+    # "the Egyptian-Sudanese water agreement" was a new row: its names were spelt otherwise before
+    ("Egypt and Sudan signed a water agreement. Ethiopia welcomed the Egyptian-Sudanese water agreement.",
+     [("water agreement", "agreement", "other", {"Egypt", "Sudan"}, None)]),
+    # "between Egypt and Sudan ... welcomed by Ethiopia": the welcoming country was a side
+    ("A water agreement concluded between Egypt and Sudan was welcomed by Ethiopia.",
+     [("water agreement", "agreement", "other", {"Egypt", "Sudan"}, None)]),
+    # the restatement of a grant ("a sum amounting to $9 million") became the deal's value
+    ("Acme Corp signed a sponsorship deal with the league. Each club will receive a grant of €8 million, "
+     "a sum amounting to $9 million, under the sponsorship deal.",
+     [("sponsorship deal with the league", "deal", "other", set(), None)]),
+    # plural licence deals absorbed the single one named after them
+    ("Acme Corp signed licence deals with Sanofi and Pfizer in March. In May, Acme Corp sealed a licence deal "
+     "with Sanofi for a diabetes drug.",
+     [("licence deals with Sanofi", "deal", "other", set(), None),
+      ("licence deal with Sanofi for a diabetes drug", "deal", "other", set(), None)]),
+    # the economies' worth in another clause became the pact's value
+    ("The pact is the largest trade deal Britain has struck, and it lowers tariffs for members whose "
+     "economies are worth a combined £12 trillion.",
+     [("largest trade deal", "deal", "trade", set(), None)]),
+    # a masthead before the headline hid it; the body's telling was a second row
+    ("The Daily Courier\n\nMonday, 3 March\n\nAcme wins $2 billion rail deal\n\n"
+     "Acme Corp has struck a ten-year deal with the state railway. The contract is worth $2 billion.",
+     [("$2 billion rail deal", "deal", "infrastructure", set(), 2 * B)]),
+]
+
 GROUPS = {"kinds": KINDS, "beyond diplomacy": BEYOND_DIPLOMACY, "named several ways": NAMED_SEVERAL_WAYS,
           "parties": PARTIES, "mentions": MENTIONS, "packages": PACKAGES,
           "not agreements": NOT_AGREEMENTS, "bugs caught": BUGS_CAUGHT}
