@@ -285,3 +285,21 @@ def test_an_agreement_without_value_or_year_is_its_own_cluster() -> None:
     a = Agreement(0, 4, "deal", "deal", ["Russia"], "other", None, None)
     clustered = assign_clusters({"x": [a], "y": [a]})
     assert clustered["x"][0].cluster_key != clustered["y"][0].cluster_key
+
+
+def test_a_rounded_and_an_exact_value_of_one_deal_share_a_cluster() -> None:
+    first = extract_document("Acme Corp agreed a £5bn takeover of Beta Holdings plc in 2023.").agreements
+    second = extract_document("Acme Corp completed its £5.13bn acquisition of Beta Holdings plc.").agreements
+    other = extract_document("Acme Corp agreed a £7bn takeover of Gamma Bank in 2023.").agreements
+    keys = {doc: [a.cluster_key for a in items] for doc, items in assign_clusters({"a": first, "b": second, "c": other}).items()}
+    assert keys["a"] == keys["b"]
+    assert keys["c"] != keys["a"]
+
+
+def test_a_company_and_its_country_name_one_side_across_articles() -> None:
+    first = Agreement(0, 8, "gas deal", "deal", ["Gazprom", "China"], "energy", None, 2014, 4e11, "USD")
+    second = Agreement(0, 11, "energy deal", "deal", ["Russia", "China"], "energy", None, 2014, 4e11, "USD")
+    unrelated = Agreement(0, 8, "arms deal", "deal", ["India", "France"], "defence", None, 2014, 4e11, "USD")
+    clustered = assign_clusters({"x": [first], "y": [second], "z": [unrelated]}, {"Gazprom": "Russia"})
+    assert clustered["x"][0].cluster_key == clustered["y"][0].cluster_key
+    assert clustered["z"][0].cluster_key != clustered["x"][0].cluster_key
