@@ -303,3 +303,12 @@ def test_a_company_and_its_country_name_one_side_across_articles() -> None:
     clustered = assign_clusters({"x": [first], "y": [second], "z": [unrelated]}, {"Gazprom": "Russia"})
     assert clustered["x"][0].cluster_key == clustered["y"][0].cluster_key
     assert clustered["z"][0].cluster_key != clustered["x"][0].cluster_key
+
+
+def test_two_agreements_of_one_article_with_one_value_keep_two_clusters() -> None:
+    found = extract_document(
+        "Bangladesh signed loan agreements and an exchange of notes worth $1 billion with Japan."
+    ).agreements
+    assert [a.text for a in found] == ["loan agreements", "exchange of notes"]
+    keys = [a.cluster_key for a in assign_clusters({"d": found})["d"]]
+    assert len(set(keys)) == 2

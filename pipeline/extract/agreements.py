@@ -142,7 +142,11 @@ def _first_letters(words: Sequence[str]) -> str:
 
 
 def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> AgreementRules:
-    nouns, verbs, party_nouns = data["nouns"], data["verbs"], data.get("party_nouns", {})
+    nouns, party_nouns = data["nouns"], data.get("party_nouns", {})
+    verbs = dict(data["verbs"])
+    for verb, kind in data["verbs"].items():  # "agreed on Tuesday to", "agreed in principle to"
+        if verb.endswith(" to"):
+            verbs.update({f"{verb[:-3]} {adverbial} to": kind for adverbial in data["verb_adverbials"]["adverbials"]})
     words = sorted([*nouns, *verbs, *party_nouns], key=len, reverse=True)
     alternation = "|".join(re.escape(w) for w in words)
     forms = country_forms(countries)
@@ -680,6 +684,7 @@ def find_agreements(
         if (
             recent and not trigger.is_verb and not own and agreement.amount is None and agreement.status is None
             and _previous_word(text, start, s_start) in ("a", "an")
+            and not rules.new_referent & {w.lower() for w in _WORD.findall(text, start, trigger.start)}
         ):
             continue  # "In a currency swap, two parties ...": a description, not one more agreement
         twin = None if _previous_word(text, start, s_start) in rules.new_referent else _twin(
@@ -927,7 +932,13 @@ def _merge_same_value(agreements: list[Agreement]) -> list[Agreement]:
     by_currency: dict[str, list[Agreement]] = {}
     for a in agreements:
         same = by_currency.setdefault(a.currency or "", []) if a.amount is not None else []
-        twin = next((k for k in reversed(same[-_LOOK_BACK:]) if same_value(k.amount, a.amount)), None)
+        twin = next(
+            (
+                k for k in reversed(same[-_LOOK_BACK:])
+                if same_value(k.amount, a.amount) and k.figure_start != a.figure_start  # "A and B worth $5bn": two
+            ),
+            None,
+        )
         if twin is None:
             kept.append(a)
             same.append(a)
@@ -1048,6 +1059,8 @@ def _twin(
         from_title = agreement.start >= article.title_end and all(s < article.title_end for s, _ in earlier.mentions)
         earlier_words = _descriptive_words(earlier.text, rules)
         told_apart = bool(words and earlier_words and not words & earlier_words)
+        if re.fullmatch(r"(?i)\s*(?:,|and|as well as|plus)\s*(?:an?\s+|the\s+)?", article.text[earlier.mentions[-1][1] : agreement.start]):
+            continue  # "signed loan agreements and an exchange of notes": two agreements, coordinated
         if _is_plural(earlier.text, rules) != _is_plural(agreement.text, rules):
             continue  # "deals with Sanofi and Janssen" hold "a deal with Sanofi", they are not it
         earlier_own = own_parties.get(id(earlier), frozenset())
@@ -1394,7 +1407,15 @@ def assign_clusters(
             reps.append(i)
         else:
             parent[i] = root(match)
-    keys = {i: cluster_key(*items[i]) for i in range(len(items)) if root(i) == i}
+    keys: dict[int, str] = {}
+    taken: set[str] = set()
+    for i in range(len(items)):
+        if root(i) == i:
+            key = cluster_key(*items[i])
+            if key in taken:  # two agreements of one article with the same sides and value
+                key = slugify(f"{key}-{items[i][0]}-{items[i][1].start}")
+            taken.add(key)
+            keys[i] = key
     out: dict[str, list[Agreement]] = {doc_id: [] for doc_id in agreements_by_doc}
     for i, (doc_id, a) in enumerate(items):
         out[doc_id].append(replace(a, cluster_key=keys[root(i)]))
