@@ -98,6 +98,12 @@ BEYOND_DIPLOMACY = [
      [("broadcast rights deal for the league", "deal", "other", set(), None)]),
     ("The union and Metro Transit signed a collective agreement on pay.",
      [("collective agreement on pay", "agreement", "other", set(), None)]),
+    ("PetroChina agreed on Tuesday to buy the oil sands project from Acme Corp. The two partners have a similar "
+     "arrangement for a second project.",
+     [("agreed on Tuesday to buy the oil sands project from Acme Corp", "agreed_action", "energy", set(), None),
+      ("similar arrangement for a second project", "agreement", "energy", set(), None)]),
+    ("Acme Corp agreed in principle to sell its port unit to Beta Holdings plc.",
+     [("agreed in principle to sell its port unit to Beta Holdings plc", "agreed_action", "infrastructure", set(), None)]),
     ("Zeta Telecom agreed to a merger with Omega Networks.",
      [("agreed to a merger with Omega Networks", "agreed_action", "other", set(), None)]),
 ]

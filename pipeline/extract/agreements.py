@@ -125,6 +125,7 @@ class AgreementRules:
     conversion_gap: re.Pattern[str]
     interchangeable_kinds: frozenset[str]  # nouns reporters swap for one another ("the deal", "the agreement")
     organisation_anaphora: re.Pattern[str]  # "the company": the article's most-named organisation
+    like_previous: frozenset[str]  # "a similar arrangement": of the previous agreement's topic
     finance_instruments: frozenset[str]  # "loan": finance as the means, the purpose gives the topic
     purpose_cue: re.Pattern[str]  # "to fund", "to strengthen": the purpose follows
 
@@ -207,6 +208,7 @@ def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> Ag
         conversion_gap=re.compile(data["value"]["conversion_gap"]),
         interchangeable_kinds=frozenset(data["interchangeable_kinds"]["kinds"]),
         organisation_anaphora=_words_pattern(data["parties"]["organisation_anaphora"]),
+        like_previous=frozenset(data["vague"]["like_previous"]),
         finance_instruments=frozenset(w.lower() for w in data["purpose"]["instruments"]),
         purpose_cue=_words_pattern(data["purpose"]["cues"]),
     )
@@ -693,6 +695,8 @@ def find_agreements(
         if twin is not None:
             _add_mention(article, twin, start, end)
             continue
+        if recent and agreement.topic == "other" and rules.like_previous & {w.lower() for w in _WORD.findall(text, start, trigger.start)}:
+            agreement.topic = recent[-1].topic  # "a similar arrangement": like the one before
         agreements.append(agreement)
         agreement.mentions[:0] = [(p_start, p_end) for p_start, p_end, *_ in pending]
         pending.clear()
@@ -776,7 +780,7 @@ def _value_from_sentences(article: _Article, agreement: Agreement) -> None:
     """An agreement still without value takes the one figure of the sentence that first names
     it ("Netflix struck a 10-year deal. ... will cost Netflix more than $5 billion")."""
     for start, end in agreement.mentions:
-        if start < article.title_end or article.text[start:end].lower().split()[-1] in article.rules.plural_nouns:
+        if start < article.title_end or _is_plural(article.text[start:end], article.rules):
             continue  # the headline's figure is often rounded or converted; "the agreements" name several
         s_start, s_end = article.sentence(start)
         found = [
