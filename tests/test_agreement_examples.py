@@ -240,6 +240,12 @@ BUGS_CAUGHT += [
      [("$2 billion rail deal", "deal", "infrastructure", set(), 2 * B)]),
 ]
 
+BUGS_CAUGHT += [
+    # "US$9.00" made the United States a party, and the per-share price after a conversion was the value
+    ("Blackwater Capital agreed to pay A$13.10 (US$9.00) in cash for each Crown Resorts share.",
+     [("agreed to pay A$13.10", "agreed_action", "other", {"Blackwater Capital"}, None)]),
+]
+
 GROUPS = {"kinds": KINDS, "beyond diplomacy": BEYOND_DIPLOMACY, "named several ways": NAMED_SEVERAL_WAYS,
           "parties": PARTIES, "mentions": MENTIONS, "packages": PACKAGES,
           "not agreements": NOT_AGREEMENTS, "bugs caught": BUGS_CAUGHT}

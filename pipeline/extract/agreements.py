@@ -241,6 +241,8 @@ def find_country_spans(
             continue
         if rules.not_party_after.match(text[match.end() : match.end() + 20]):
             continue
+        if text[match.end() : match.end() + 1] in ("$", "£", "€", "¥"):
+            continue  # "US$9.00", "HK$21 billion": a currency, not a party
         found.append((match.start(), match.end(), rules.countries_of_form[match.group(0)]))
     return found
 
@@ -614,7 +616,7 @@ def _value_figures(text: str, figures: Sequence[MoneyFigure], rules: AgreementRu
             excluded_end = f.end  # "a grant of Sh8 million, a sum amounting to $74,000": the same figure again
             continue
         before = re.split(r"[;.!?]\s", text[max(0, f.start - 30) : f.start])[-1]
-        after = re.split(r"[;.!?()]", text[f.end : f.end + 20])[0]
+        after = re.split(r"[;.!?(]", re.sub(r"^\s*\([^()]{0,30}\)", "", text[f.end : f.end + 60])[:25])[0]
         around = before + " " + after
         if rules.not_value_context.search(around):
             excluded_end = f.end
