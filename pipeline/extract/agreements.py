@@ -300,7 +300,7 @@ def _is_topic_word(word: str, rules: AgreementRules) -> bool:
 def _grow_left(text: str, start: int, floor: int, rules: AgreementRules) -> int:
     """Extend a phrase start over the modifiers before it ("$400 billion energy deal",
     "energy and space deals", "the “P5” statement")."""
-    words = list(_WORD.finditer(text, floor, start))
+    words = list(_WORD.finditer(text, max(floor, start - 300), start))  # a dozen words at most are taken
     taken: list[str] = []
     k = len(words) - 1
     named = text[start : start + 1].isupper()  # "... Security Agreement": a name, grown as one
@@ -535,6 +535,12 @@ class _Article:
         i = bisect_left(self.country_starts, lo)
         j = bisect_left(self.country_starts, hi)
         return [c for c in self.countries[i:j] if c[1] <= hi]
+
+    def headline_like(self, pos: int) -> bool:
+        """Is the sentence at ``pos`` capitalised like a headline (judged on at most 200
+        characters either side, so the cost per trigger stays bounded)?"""
+        start, end = self.sentence(pos)
+        return is_title_case_line(self.text[max(start, pos - 200) : min(end, pos + 200)])
 
     def all_figures_in(self, lo: int, hi: int) -> list[MoneyFigure]:
         """Every figure (conversions, fines and rates too) that starts in [lo, hi)."""
@@ -974,7 +980,7 @@ def _referent(
         return None
     if not (before in rules.anaphora or before.endswith(("'s", "’s")) or named_modifier):
         return None
-    if text[trigger.start].isupper() and trigger.start > floor and not is_title_case_line(text[floor : end]):
+    if text[trigger.start].isupper() and trigger.start > floor and not article.headline_like(trigger.start):
         return None  # "the Oslo Accords": a name, not a reference
     bare = start == trigger.start and end == trigger.end
     candidates = [
@@ -1009,7 +1015,7 @@ def _compatible(article: _Article, start: int, end: int, earlier: Agreement) -> 
     inside = [f for f in article.all_figures_in(start, end) if f.end <= end]
     if inside and inside[0].amount is not None and earlier.amount is not None and not same_value(inside[0].amount, earlier.amount):
         return False
-    names_matter = not is_title_case_line(text[slice(*article.sentence(start))])
+    names_matter = not article.headline_like(start)
     topics = {
         t for t, m in _topic_matches(phrase, rules, names_matter)
         if not (t == "finance" and m.group(0).lower() in rules.finance_instruments)  # "the loan" of a metro line
