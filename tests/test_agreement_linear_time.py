@@ -4,9 +4,9 @@ Each hostile form is a block repeated; the block's figures and organisation ment
 once by the real finders (as extract_document finds them) and shifted to every copy, so only
 find_agreements is timed. Ten times the text may cost at most about ten times the time: the
 bound is 18 (12, the issue's figure, with room for a busy shared machine). The issue's own
-sizes, 0.1 MB and 1 MB, are printed by ``benchmarks/extraction_speed.py --adversarial
-agreements``; here 20 kB and 200 kB keep the test to seconds (a time under 5 ms counts as
-5 ms: below that the clock measures the machine, not the code).
+sizes, 0.1 MB and 1 MB, are printed by ``benchmarks/agreement_hostile.py``; here 20 kB and
+200 kB keep the test to seconds (a time under 5 ms counts as 5 ms: below that the clock
+measures the machine, not the code).
 """
 
 from __future__ import annotations
