@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.ingest.cleaning import clean_text
 from pipeline.extract.agreements import PartyMention, assign_clusters, find_agreements
+from pipeline.extract.countries import country_name_of_code
 from pipeline.extract.money import MoneyFigure, find_monetary_figures
 from pipeline.extract.organisations import find_organisation_mentions, resolve_organisations
 from pipeline.ingest.sources import OK, RawArticle, read_raw_folder
@@ -170,6 +171,17 @@ def party_mentions_by_doc(
     return out
 
 
+def countries_of_organisations(organisations: pd.DataFrame) -> dict[str, str]:
+    """Organisation name -> the common name of its country, for comparing agreements across
+    articles ("Gazprom" in one article, "Russia" in another)."""
+    out = {}
+    for name, code in zip(organisations["name"], organisations["country"]):
+        country = country_name_of_code(code) if isinstance(code, str) else None
+        if country is not None:
+            out[name] = country
+    return out
+
+
 def build_agreements(
     documents: pd.DataFrame,
     monetary_figures: pd.DataFrame,
@@ -204,7 +216,7 @@ def build_agreements(
             "year": a.year,
             "cluster_id": a.cluster_key,
         }
-        for doc_id, agreements in assign_clusters(found).items()
+        for doc_id, agreements in assign_clusters(found, countries_of_organisations(organisations)).items()
         for a in agreements
     ]
     return flagged_frame("agreements", rows)

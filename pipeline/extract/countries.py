@@ -35,3 +35,19 @@ def country_forms(countries: dict[str, Any]) -> dict[str, tuple[str, ...]]:
 @cache
 def default_country_forms() -> dict[str, tuple[str, ...]]:
     return country_forms(load_rules("countries.toml"))
+
+
+def country_name_of_code(code: str) -> str | None:
+    """The common English name (as parties are named) of an ISO 3166-1 alpha-2 code.
+
+    >>> country_name_of_code("RU"), country_name_of_code("GB"), country_name_of_code("XX")
+    ('Russia', 'United Kingdom', None)
+    """
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return None
+    forms = default_country_forms()
+    for name in (getattr(country, "common_name", None), country.name, getattr(country, "official_name", None)):
+        if name and name in forms and len(forms[name]) == 1:
+            return forms[name][0]
+    return getattr(country, "common_name", None) or country.name
