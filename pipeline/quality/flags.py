@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -101,15 +100,6 @@ def flag_ids(table: str) -> list[str]:
 def flagged_tables() -> list[str]:
     """The release tables that have a ``quality_flags`` column."""
     return [n for n in TABLE_NAMES if FLAGS_COLUMN in load_table_schema(n).column_names]
-
-
-def rule_parameters(now: datetime | None = None) -> dict[str, Any]:
-    """Values the meaning checks leave open: the latest plausible year is ten years ahead.
-
-    >>> rule_parameters(datetime(2026, 5, 1))
-    {'latest_plausible_year': 2036}
-    """
-    return {"latest_plausible_year": (now or datetime.now(UTC)).year + 10}
 
 
 def row_check_columns(table: str, frame: pd.DataFrame) -> dict[str, list[Any]]:
@@ -205,7 +195,7 @@ def quality_flags(
     rules = meaning_rules(table)
     if not rules or frame.empty:
         return [[] for _ in range(len(frame))]
-    parameters = parameters if parameters is not None else rule_parameters()
+    parameters = parameters or {}
     data = frame.reset_index(drop=True)
     data = data.assign(**row_check_columns(table, data))
     hits = {r.flag: breaks(r, data, parameters).to_numpy() for r in rules}

@@ -6,7 +6,7 @@ stored suite differs from what its schema derives (the two cannot drift).
 Columns whose names start with ``_`` are not in the tables: the validator derives them
 for a check (the document slice an evidence row must equal, whether a reference resolves,
 whether every party is known...). Values that depend on the release as a whole (row-count
-bounds per document, the previous release's row counts, the latest plausible year) are
+bounds per document, the previous release's row counts) are
 suite parameters, filled in at validation time.
 
 Severity follows one policy: ``critical`` (blocking) expectations guard integrity only

@@ -12,7 +12,6 @@ import json
 import math
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -29,7 +28,6 @@ from pipeline.quality.flags import (
     flagged_tables,
     quality_flags,
     row_check_columns,
-    rule_parameters,
 )
 from pipeline.quality.suites import (
     FLAGS_EXACT,
@@ -160,11 +158,10 @@ def suite_parameters(
 
     * ``<table>_min_rows`` / ``_max_rows``: row-count bounds, per document where the schema
       says so; ``<table>_shrink_floor``: the least row count that is not a drift warning
-      against the previous release (0 without one);
-    * ``latest_plausible_year``: ten years after this one.
+      against the previous release (0 without one).
     """
     n_docs = len(tables["documents"]) if "documents" in tables else 0
-    params: dict[str, Any] = rule_parameters(datetime.now(UTC))
+    params: dict[str, Any] = {}
     for name in TABLE_NAMES:
         spec = load_table_schema(name).release_assertions
         per_doc = spec.get("rowsPerDocument")
