@@ -57,6 +57,8 @@ def test_a_changed_file_is_caught_by_the_checksums(release, tmp_path):
     assert done.returncode == 1
     assert "organisations.parquet: sha256 differs from SHA256SUMS" in done.stdout
     assert "organisations.parquet: sha256 differs from datapackage.json" in done.stdout
+    assert "organisations.parquet: sha256 differs from manifest.json" in done.stdout
+    assert "suites not run: the files are not those the release's checksums describe" in done.stdout
 
 
 def test_a_consistent_copy_with_wrong_data_is_caught_by_the_suites(release, tmp_path):
@@ -69,9 +71,14 @@ def test_a_consistent_copy_with_wrong_data_is_caught_by_the_suites(release, tmp_
     for resource in package["resources"]:
         resource["hash"] = "sha256:" + sha256_file(copy / resource["path"])
     (copy / "datapackage.json").write_text(json.dumps(package))
+    manifest = json.loads((copy / "manifest.json").read_text())
+    for name in ("monetary_figures.parquet", "datapackage.json"):
+        manifest["files"][name] = {"sha256": sha256_file(copy / name), "bytes": (copy / name).stat().st_size}
+    (copy / "manifest.json").write_text(json.dumps(manifest))
     write_checksums(copy)
     done = _validate(copy)
     assert done.returncode == 1
+    assert "file problem" not in done.stdout
     assert "monetary_figures: FAILED" in done.stdout
     assert "ERROR text equals documents.text[start:end]" in done.stdout
     assert '"text": "$999 trillion"' in done.stdout  # the example row, with its doc_id

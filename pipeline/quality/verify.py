@@ -2,8 +2,8 @@
 
 Four steps, each reported: the files against ``SHA256SUMS``; against the sha256 and size of
 each in ``manifest.json``; the Parquet files against the ``hash`` of their resource in
-``datapackage.json``; then every stored suite on the tables (with the previous release's row
-counts that the manifest recorded, for drift).
+``datapackage.json``; then, when the files are exactly those described, every stored suite on
+the tables (with the previous release's row counts that the manifest recorded, for drift).
 
 A downloaded folder is untrusted input: only regular files inside it are read (names that
 are absolute, contain ``..``, cross a symbolic link, or lead to a FIFO or device are refused
@@ -39,6 +39,7 @@ class ReleaseCheck:
     folder: Path
     problems: list[str] = field(default_factory=list)  # checksum, hash and file problems
     results: dict[str, SuiteResult] = field(default_factory=dict)
+    suites_skipped: str | None = None  # why the suites were not run, when they were not
 
     @property
     def trusted(self) -> bool:
@@ -48,6 +49,8 @@ class ReleaseCheck:
     def report(self) -> str:
         lines = [f"release {self.folder}"]
         lines += [f"  file problem: {p}" for p in self.problems]
+        if self.suites_skipped:
+            lines.append(f"  suites not run: {self.suites_skipped}")
         for name, r in self.results.items():
             state = "ok" if r.success else "FAILED"
             lines.append(
@@ -176,6 +179,7 @@ def _verify(folder: Path, check: ReleaseCheck) -> None:
             check.problems.append(f"{name}.parquet refused: {error}")
         except Exception as error:  # noqa: BLE001 - any unreadable file is a problem to report
             check.problems.append(f"{name}.parquet cannot be read: {error}")
-    if len(tables) < len(TABLE_NAMES):
+    if check.problems:
+        check.suites_skipped = "the files are not those the release's checksums describe"
         return
     check.results = validate_tables(tables, previous)
