@@ -390,9 +390,9 @@ def publish_release(
         fault_point("before_rename")
         final = releases_dir / version
         with publishing_lock(releases_dir):
+            (staging / OWNER_FILE).unlink()  # the version folder holds exactly the release
             os.rename(staging, final)
             fault_point("after_rename")
-            (final / OWNER_FILE).unlink()
             _freeze(final)
             versions = read_versions(releases_dir)
             versions["versions"].append(
