@@ -20,12 +20,6 @@ ASSETS = [raw_articles, documents, organisation_tables, monetary_figures, agreem
 RELEASE_JOB = "publish_release_job"
 
 
-def tables_folder(output_dir: Path, run_id: str) -> Path:
-    """Where run ``run_id`` of a deployment writing into ``output_dir`` keeps its tables."""
-    settings = PipelineSettings(raw_dir="", output_dir=str(output_dir))
-    return ParquetIOManager(base_dir=str(settings.tables_path)).run_folder(run_id)
-
-
 def build_definitions(raw_dir: str | None = None, output_dir: str | None = None) -> dg.Definitions:
     raw_dir = raw_dir or default_raw_dir()
     output_dir = output_dir or default_output_dir()

@@ -168,9 +168,13 @@ def run_folder_removable(owner: Owner | None, instance: dg.DagsterInstance, refe
 
 def remove_stale_run_folders(runs_dir: Path, instance: dg.DagsterInstance, keep: set[str]) -> list[str]:
     """Remove the run folders that :func:`run_folder_removable` allows; their run ids."""
-    referenced = referenced_run_ids(instance, runs_dir) | keep
+    try:
+        referenced = referenced_run_ids(instance, runs_dir) | keep
+        folders = sorted(runs_dir.iterdir())
+    except OSError:  # tidying up never fails a run
+        return []
     removed = []
-    for folder in sorted(runs_dir.iterdir()):
+    for folder in folders:
         if folder.is_symlink() or not folder.is_dir():
             continue
         if folder.name.startswith("."):  # a run folder being created: removable once its creator died

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipeline.defs import RELEASE_JOB, build_definitions, tables_folder
+from pipeline.defs import RELEASE_JOB, build_definitions
 
 
 class RunFailed(RuntimeError):
@@ -32,7 +32,7 @@ def run_release(raw_dir: Path, output_dir: Path, instance: dg.DagsterInstance | 
         instance = instance_for_cli()
     result = job.execute_in_process(instance=instance, raise_on_error=False)
     if instance.is_ephemeral:  # nothing outlives this process to load the run's tables again
-        shutil.rmtree(tables_folder(output_dir, result.run_id), ignore_errors=True)
+        shutil.rmtree(defs.resources["parquet_io_manager"].run_folder(result.run_id), ignore_errors=True)
     for event in result.asset_materializations_for_node("release"):
         return Path(event.metadata["path"].value)
     raise RunFailed(describe_failure(result))

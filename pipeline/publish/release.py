@@ -11,8 +11,16 @@ Layout under ``<output_dir>/releases/``::
         manifest.json           sources, pipeline version, git commit, counts, sizes
         SHA256SUMS              checksums of every other file
 
+    .publish.lock               the lock that serialises publishing (fcntl.flock)
+    .staging-<version>/         a release being written by one run (with its owner record)
+
 A release whose blocking expectations fail raises :class:`ReleaseBlocked`: nothing is
 moved into ``releases/`` and ``versions.json`` is left as it was.
+
+Safe when runs overlap or die: each run stages in its own ``.staging-<version>`` (reserved by
+an atomic ``mkdir``); only the rename into ``<version>/`` and the ``versions.json`` update
+(written whole, then renamed) hold the lock. Before staging, a run repairs what killed runs
+left behind (:func:`recover_releases`).
 """
 
 from __future__ import annotations
@@ -387,7 +395,6 @@ def publish_release(
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         write_checksums(staging, ignore=frozenset({OWNER_FILE}))
-        fault_point("before_rename")
         final = releases_dir / version
         with publishing_lock(releases_dir):
             (staging / OWNER_FILE).unlink()  # the version folder holds exactly the release

@@ -52,8 +52,8 @@ def fault_point(name: str) -> None:
     """Test hook for the fault-injection tests: SIGKILL this process when the environment
     variable ``PIPELINE_FAULT_POINT`` equals ``name``. Does nothing otherwise.
 
-    Points: ``before_staging``, ``mid_write`` (one table staged), ``before_rename``,
-    ``after_rename`` (the version folder is in place, ``versions.json`` not yet updated).
+    Points: ``before_staging``, ``mid_write`` (one table staged), ``after_rename`` (the
+    version folder is in place, ``versions.json`` not yet updated).
     """
     if os.environ.get(FAULT_POINT_VARIABLE) == name:
         os.kill(os.getpid(), signal.SIGKILL)
