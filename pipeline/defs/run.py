@@ -7,6 +7,10 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline.defs import RELEASE_JOB, build_definitions
+from pipeline.publish.staging import exclusive_lock
+
+#: Seconds to wait for another process that is opening (or creating) the same instance.
+INSTANCE_LOCK_TIMEOUT = 300.0
 
 
 class RunFailed(RuntimeError):
@@ -15,9 +19,13 @@ class RunFailed(RuntimeError):
 
 def instance_for_cli() -> dg.DagsterInstance:
     """The instance of DAGSTER_HOME when set (runs then show in ``dagster dev``), else an
-    ephemeral one."""
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
+    ephemeral one. Opening it holds a lock in DAGSTER_HOME: processes that open a new
+    SQLite instance at the same moment would otherwise each create its schema and leave
+    it with two alembic heads."""
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        with exclusive_lock(Path(home) / ".pipeline-instance.lock", INSTANCE_LOCK_TIMEOUT, "process opening this Dagster instance"):
+            return dg.DagsterInstance.get()
     return dg.DagsterInstance.ephemeral()
 
 

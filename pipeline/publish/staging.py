@@ -130,7 +130,9 @@ def lock_timeout() -> float:
 
 
 @contextmanager
-def exclusive_lock(path: Path, timeout: float, poll_seconds: float = 0.05) -> Iterator[None]:
+def exclusive_lock(
+    path: Path, timeout: float, holder_role: str = "publisher", poll_seconds: float = 0.05
+) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path`` (created if needed); wait at most ``timeout``
     seconds for it, then raise :class:`PublishLockTimeout` naming the holder."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -144,7 +146,7 @@ def exclusive_lock(path: Path, timeout: float, poll_seconds: float = 0.05) -> It
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "unknown"
                     raise PublishLockTimeout(
-                        f"another publisher ({holder}) has held {path} for more than {timeout:g} s; "
+                        f"another {holder_role} ({holder}) has held {path} for more than {timeout:g} s; "
                         "nothing was published. Try again when it has finished, or raise "
                         "PIPELINE_PUBLISH_LOCK_TIMEOUT."
                     ) from None
