@@ -22,7 +22,7 @@ from pipeline.defs.resources import referenced_run_ids, remove_stale_run_folders
 from pipeline.defs.run import describe_failure, run_release
 from pipeline.publish.checksums import verify_checksums
 from pipeline.publish.release import LOCK_FILE, publish_release
-from pipeline.publish.staging import PublishLockTimeout, exclusive_lock
+from pipeline.publish.staging import Owner, PublishLockTimeout, current_owner, exclusive_lock, write_owner
 
 from .conftest import RAW
 
@@ -190,3 +190,25 @@ def test_a_second_publisher_gives_up_after_the_timeout_with_a_clear_message(seed
     assert f"another publisher (pid {os.getpid()} on" in message
     assert "for more than 0.2 s; nothing was published" in message
     assert sorted(p.name for p in releases.iterdir()) == [LOCK_FILE]
+
+
+def test_run_folders_are_removed_only_when_their_run_is_over_and_of_this_instance(tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid, host = int(finished.stdout), current_owner().host
+    owners = {
+        "live-run": current_owner("live-run"),  # this process: still running
+        "dead-run": Owner(pid=dead_pid, host=host, started="1", run_id="dead-run"),
+        "other-instance-run": Owner(pid=dead_pid, host=host, started="1", run_id="other-instance-run",
+                                    instance=str(tmp_path / "another_dagster_home")),
+        "other-host-run": Owner(pid=dead_pid, host=f"not-{host}", started="1", run_id="other-host-run"),
+    }
+    for name, owner in owners.items():
+        (runs / name).mkdir()
+        write_owner(runs / name, owner)
+    (runs / "no-owner-record").mkdir()
+    assert remove_stale_run_folders(runs, instance, keep=set()) == ["dead-run"]
+    kept = sorted(p.name for p in runs.iterdir())
+    assert kept == ["live-run", "no-owner-record", "other-host-run", "other-instance-run"]

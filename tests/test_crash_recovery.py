@@ -74,7 +74,8 @@ def test_sigkill_at_each_point_then_the_next_run_repairs_and_publishes(tmp_path)
             owner = read_owner(stagings[0])
             assert owner is not None and not owner_alive(owner)
         if point == "after_rename":  # complete, in place, not yet listed; the previous one still latest
-            unlisted = [p for p in _visible_versions(releases) if p.name not in {v["version"] for v in versions["versions"]}]
+            listed = {v["version"] for v in versions["versions"]}
+            unlisted = [p for p in _visible_versions(releases) if p.name not in listed]
             assert len(unlisted) == 1 and verify_checksums(unlisted[0]) == []
             assert versions["latest"] == first.version
             interrupted = unlisted[0].name

@@ -24,7 +24,8 @@ def instance_for_cli() -> dg.DagsterInstance:
     it with two alembic heads."""
     home = os.environ.get("DAGSTER_HOME")
     if home:
-        with exclusive_lock(Path(home) / ".pipeline-instance.lock", INSTANCE_LOCK_TIMEOUT, "process opening this Dagster instance"):
+        lock = Path(home) / ".pipeline-instance.lock"
+        with exclusive_lock(lock, INSTANCE_LOCK_TIMEOUT, "process opening this Dagster instance"):
             return dg.DagsterInstance.get()
     return dg.DagsterInstance.ephemeral()
 
