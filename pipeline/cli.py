@@ -22,25 +22,31 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """Always answers: exit 0 only for a trusted release, else 1 with the reasons (no traceback)."""
     from pipeline.quality.verify import verify_release
 
     check = verify_release(Path(args.release_dir))
     print(check.report())
     if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {
-                    "release": str(check.folder),
-                    "trusted": check.trusted,
-                    "problems": check.problems,
-                    "suites": {n: r.to_dict() for n, r in check.results.items()},
-                },
-                indent=2,
-                ensure_ascii=False,
+        try:
+            Path(args.json).write_text(
+                json.dumps(
+                    {
+                        "release": str(check.folder),
+                        "trusted": check.trusted,
+                        "problems": check.problems,
+                        "suites": {n: r.to_dict() for n, r in check.results.items()},
+                    },
+                    indent=2,
+                    ensure_ascii=False,
+                    default=str,
+                )
+                + "\n",
+                encoding="utf-8",
             )
-            + "\n",
-            encoding="utf-8",
-        )
+        except OSError as error:
+            print(f"pipeline validate: cannot write {args.json}: {error}", file=sys.stderr)
+            return 1
     return 0 if check.trusted else 1
 
 
@@ -77,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     release.set_defaults(func=_release)
     validate = sub.add_parser(
         "validate",
-        help="check a release folder before trusting it: SHA256SUMS, datapackage.json hashes, "
-        "then every suite; exit 0 only when all hold",
+        help="check a release folder before trusting it: SHA256SUMS, manifest.json and "
+        "datapackage.json hashes, then every suite; reads only regular files inside the folder; "
+        "exit 0 only when all hold, else 1 with the reasons",
     )
     validate.add_argument("release_dir", help="a release folder, e.g. outputs/releases/<version>")
     validate.add_argument("--json", help="also write the full result as JSON to this file")

@@ -23,6 +23,7 @@ RELEASE_JOB = "publish_release_job"
 def build_definitions(raw_dir: str | None = None, output_dir: str | None = None) -> dg.Definitions:
     raw_dir = raw_dir or default_raw_dir()
     output_dir = output_dir or default_output_dir()
+    settings = PipelineSettings(raw_dir=raw_dir, output_dir=output_dir)
     return dg.Definitions(
         assets=ASSETS,
         asset_checks=SUITE_CHECKS,
@@ -34,8 +35,8 @@ def build_definitions(raw_dir: str | None = None, output_dir: str | None = None)
             )
         ],
         resources={
-            "settings": PipelineSettings(raw_dir=raw_dir, output_dir=output_dir),
-            "parquet_io_manager": ParquetIOManager(base_dir=str(Path(output_dir) / "tables")),
+            "settings": settings,
+            "parquet_io_manager": ParquetIOManager(base_dir=str(settings.tables_path)),
         },
     )
 

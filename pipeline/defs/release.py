@@ -5,7 +5,7 @@ import dagster as dg
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.defs.resources import PipelineSettings
+from pipeline.defs.resources import RUNS_FOLDER, PipelineSettings, remove_stale_run_folders
 from pipeline.build import source_records
 from pipeline.publish.release import publish_release
 
@@ -38,7 +38,15 @@ def release(
         },
         source_records(raw_articles),
         settings.output_path,
+        run_id=context.run_id,
     )
+    for note in published.notes:
+        context.log.warning(f"repaired the releases folder: {note}")
+    runs = settings.tables_path / RUNS_FOLDER
+    if runs.is_dir():
+        removed = remove_stale_run_folders(runs, context.instance, keep={context.run_id})
+        if removed:
+            context.log.info(f"removed the tables of {len(removed)} finished, unreferenced runs: {removed}")
     for warning in published.warnings:
         context.log.warning(warning)
     return dg.MaterializeResult(
@@ -47,6 +55,7 @@ def release(
             "path": dg.MetadataValue.path(str(published.path)),
             "row_counts": dg.MetadataValue.json(published.row_counts),
             "warnings": len(published.warnings),
+            "repairs": dg.MetadataValue.json(published.notes),
             "data_dictionary": dg.MetadataValue.path(str(published.path / "DATA_DICTIONARY.md")),
         }
     )

@@ -1,11 +1,16 @@
 """Run the release job in-process (what ``python -m pipeline release`` does)."""
 
 import os
+import shutil
 from pathlib import Path
 
 import dagster as dg
 
 from pipeline.defs import RELEASE_JOB, build_definitions
+from pipeline.publish.staging import exclusive_lock
+
+#: Seconds to wait for another process that is opening (or creating) the same instance.
+INSTANCE_LOCK_TIMEOUT = 300.0
 
 
 class RunFailed(RuntimeError):
@@ -14,9 +19,14 @@ class RunFailed(RuntimeError):
 
 def instance_for_cli() -> dg.DagsterInstance:
     """The instance of DAGSTER_HOME when set (runs then show in ``dagster dev``), else an
-    ephemeral one."""
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
+    ephemeral one. Opening it holds a lock in DAGSTER_HOME: processes that open a new
+    SQLite instance at the same moment would otherwise each create its schema and leave
+    it with two alembic heads."""
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        lock = Path(home) / ".pipeline-instance.lock"
+        with exclusive_lock(lock, INSTANCE_LOCK_TIMEOUT, "process opening this Dagster instance"):
+            return dg.DagsterInstance.get()
     return dg.DagsterInstance.ephemeral()
 
 
@@ -30,6 +40,8 @@ def run_release(raw_dir: Path, output_dir: Path, instance: dg.DagsterInstance | 
     if instance is None:
         instance = instance_for_cli()
     result = job.execute_in_process(instance=instance, raise_on_error=False)
+    if instance.is_ephemeral:  # nothing outlives this process to load the run's tables again
+        shutil.rmtree(defs.resources["parquet_io_manager"].run_folder(result.run_id), ignore_errors=True)
     for event in result.asset_materializations_for_node("release"):
         return Path(event.metadata["path"].value)
     raise RunFailed(describe_failure(result))
@@ -44,5 +56,9 @@ def describe_failure(result: dg.ExecuteInProcessResult) -> str:
             lines.append(f"check {evaluation.check_name} failed ({evaluation.severity.value}):\n{text}")
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            lines.append(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}")
+            error = event.step_failure_data.error
+            lines.append(f"step {event.step_key} failed: {error.message.strip()}")
+            while error.cause is not None:  # the user's exception under Dagster's wrapper
+                error = error.cause
+                lines.append(f"  caused by {error.message.strip()}")
     return "\n".join(lines)

@@ -11,8 +11,16 @@ Layout under ``<output_dir>/releases/``::
         manifest.json           sources, pipeline version, git commit, counts, sizes
         SHA256SUMS              checksums of every other file
 
+    .publish.lock               the lock that serialises publishing (fcntl.flock)
+    .staging-<version>/         a release being written by one run (with its owner record)
+
 A release whose blocking expectations fail raises :class:`ReleaseBlocked`: nothing is
 moved into ``releases/`` and ``versions.json`` is left as it was.
+
+Safe when runs overlap or die: each run stages in its own ``.staging-<version>`` (reserved by
+an atomic ``mkdir``); only the rename into ``<version>/`` and the ``versions.json`` update
+(written whole, then renamed) hold the lock. Before staging, a run repairs what killed runs
+left behind (:func:`recover_releases`).
 """
 
 from __future__ import annotations
@@ -20,9 +28,13 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,13 +42,41 @@ from typing import Any
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.publish.checksums import sha256_file
+from pipeline.publish.checksums import (
+    UnsafeFile,
+    folder_entries,
+    read_member,
+    sha256_member,
+    verify_checksums,
+    write_checksums,
+)
 from pipeline.publish.datapackage import build_datapackage, check_datapackage
 from pipeline.publish.dictionary import render_dictionary
+from pipeline.publish.staging import (
+    OWNER_FILE,
+    Owner,
+    current_owner,
+    exclusive_lock,
+    fault_point,
+    lock_timeout,
+    owner_alive,
+    read_owner,
+    write_owner,
+)
 from pipeline.paths import PROJECT_ROOT
 from pipeline.schemas import TABLE_NAMES
 from pipeline.tables import read_table, write_table
 from pipeline.quality.validation import SuiteResult, validate_tables, validation_outcome
+
+
+#: A version folder's name: the UTC time it was staged, and a counter when that second is taken.
+VERSION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z(\.\d+)?$")
+STAGING_PREFIX = ".staging-"
+#: A version folder that was found unlisted and did not verify is renamed with this prefix.
+ASIDE_PREFIX = ".unverified-"
+LOCK_FILE = ".publish.lock"
+#: A staging folder with no owner record yet is left alone this long (it is being created).
+STAGING_GRACE_SECONDS = 60.0
 
 
 class ReleaseBlocked(RuntimeError):
@@ -49,20 +89,17 @@ class Release:
     path: Path
     row_counts: dict[str, int]
     warnings: list[str]
+    notes: list[str] = field(default_factory=list)  # repairs of what killed runs left behind
 
 
-def new_version_id(now: datetime, releases_dir: Path) -> str:
-    """A version id that sorts by time (UTC), unique within ``releases_dir``.
+def version_stem(now: datetime) -> str:
+    """The version id for a release staged at ``now``: it sorts by time (UTC). A second
+    release staged in the same second gets ``.2``, ``.3``... (see :func:`reserve_staging`).
 
-    >>> new_version_id(datetime(2026, 11, 23, 10, 45, 12, tzinfo=UTC), Path("/nonexistent"))
+    >>> version_stem(datetime(2026, 11, 23, 10, 45, 12, tzinfo=UTC))
     '2026-11-23T104512Z'
     """
-    base = now.astimezone(UTC).strftime("%Y-%m-%dT%H%M%SZ")
-    version, n = base, 1
-    while (releases_dir / version).exists() or (releases_dir / f".staging-{version}").exists():
-        n += 1
-        version = f"{base}.{n}"
-    return version
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H%M%SZ")
 
 
 def git_commit() -> dict[str, Any]:
@@ -80,40 +117,6 @@ def git_commit() -> dict[str, Any]:
     if commit.returncode != 0:
         return {"commit": None, "dirty": None}
     return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
-
-
-def write_checksums(folder: Path) -> Path:
-    """``SHA256SUMS`` (sha256sum format) for every file of the folder but itself."""
-    lines = [
-        f"{sha256_file(p)}  {p.relative_to(folder).as_posix()}"
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != "SHA256SUMS"
-    ]
-    target = folder / "SHA256SUMS"
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return target
-
-
-def verify_checksums(folder: Path) -> list[str]:
-    """Problems found checking a release folder against its ``SHA256SUMS`` (empty: all good)."""
-    sums = folder / "SHA256SUMS"
-    if not sums.exists():
-        return [f"{sums} is missing"]
-    problems = []
-    listed = set()
-    for line in sums.read_text(encoding="utf-8").splitlines():
-        digest, _, name = line.partition("  ")
-        listed.add(name)
-        path = folder / name
-        if not path.exists():
-            problems.append(f"{name}: listed in SHA256SUMS but missing")
-        elif sha256_file(path) != digest:
-            problems.append(f"{name}: sha256 differs from SHA256SUMS")
-    for p in folder.rglob("*"):
-        rel = p.relative_to(folder).as_posix()
-        if p.is_file() and p.name != "SHA256SUMS" and rel not in listed:
-            problems.append(f"{rel}: not listed in SHA256SUMS")
-    return problems
 
 
 def render_validation_html(version: str, results: dict[str, SuiteResult]) -> str:
@@ -153,23 +156,35 @@ release. Machine-readable: <a href="results.json">results.json</a>.</p>
 """
 
 
-def latest_release(releases_dir: Path) -> dict[str, Any] | None:
-    """The entry of ``versions.json`` that is marked latest (its version and row counts)."""
+def read_versions(releases_dir: Path) -> dict[str, Any]:
+    """``versions.json`` of a releases folder (an empty listing when there is none yet)."""
     path = releases_dir / "versions.json"
     if not path.exists():
-        return None
-    versions = json.loads(path.read_text(encoding="utf-8"))
+        return {"versions": []}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise ReleaseBlocked(f"{path} is not valid JSON ({error}); nothing was published") from error
+    if not isinstance(data, dict) or not isinstance(data.get("versions"), list):
+        raise ReleaseBlocked(f"{path} has no 'versions' list; nothing was published")
+    return data
+
+
+def latest_release(releases_dir: Path) -> dict[str, Any] | None:
+    """The entry of ``versions.json`` that is marked latest (its version and row counts)."""
+    versions = read_versions(releases_dir)
     latest = versions.get("latest")
-    return next((v for v in versions.get("versions", []) if v.get("version") == latest), None)
+    return next((v for v in versions["versions"] if v.get("version") == latest), None)
 
 
-def _update_versions(releases_dir: Path, entry: dict[str, Any]) -> None:
+def _write_versions(releases_dir: Path, data: dict[str, Any]) -> None:
+    """Replace ``versions.json`` whole (written to a temporary file, then renamed)."""
     path = releases_dir / "versions.json"
-    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"versions": []}
-    data["versions"].append(entry)
-    data["latest"] = entry["version"]
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(json.dumps(data, indent=2) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(tmp, path)
 
 
@@ -180,20 +195,137 @@ def _freeze(folder: Path) -> None:
     folder.chmod(0o555)
 
 
+def _remove_tree(folder: Path) -> None:
+    """Remove a folder, read-only parts included."""
+    def make_writable_and_retry(function: Any, path: str, _: Any) -> None:
+        os.chmod(os.path.dirname(path), 0o755)
+        function(path)
+
+    shutil.rmtree(folder, onerror=make_writable_and_retry)
+
+
+@contextmanager
+def publishing_lock(releases_dir: Path) -> Iterator[None]:
+    """The one lock that serialises changes to ``releases/`` (see :mod:`pipeline.publish.staging`)."""
+    with exclusive_lock(releases_dir / LOCK_FILE, lock_timeout()):
+        yield
+
+
+def reserve_staging(now: datetime, releases_dir: Path, owner: Owner) -> tuple[str, Path]:
+    """A new version id and its staging folder, created atomically (``mkdir`` fails for the
+    second of two runs that picked the same id, which then takes the next one) and marked
+    with its owner."""
+    base = version_stem(now)
+    n = 1
+    while True:
+        version = base if n == 1 else f"{base}.{n}"
+        n += 1
+        if (releases_dir / version).exists() or (releases_dir / f"{ASIDE_PREFIX}{version}").exists():
+            continue
+        staging = releases_dir / f"{STAGING_PREFIX}{version}"
+        try:
+            staging.mkdir()
+        except FileExistsError:
+            continue
+        if (releases_dir / version).exists():  # published while we looked
+            staging.rmdir()
+            continue
+        write_owner(staging, owner)
+        return version, staging
+
+
+def _manifest_of(folder: Path) -> dict[str, Any] | None:
+    try:
+        manifest = json.loads(read_member(folder, "manifest.json"))
+    except (OSError, ValueError, UnsafeFile):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def recover_releases(releases_dir: Path) -> list[str]:
+    """Repair what killed runs left in ``releases_dir``; call it holding :func:`publishing_lock`.
+
+    - ``.staging-*`` folders whose owner process is dead (or, with no owner recorded, older
+      than a minute) are removed;
+    - a version folder that ``versions.json`` does not list (a run killed between the rename
+      and the listing) is listed when its checksums and manifest verify, else renamed
+      ``.unverified-<version>`` with a note ``.unverified-<version>.txt`` beside it.
+
+    Returns one note per repair.
+    """
+    notes: list[str] = []
+    for entry in sorted(releases_dir.iterdir()):
+        if not entry.name.startswith(STAGING_PREFIX) or entry.is_symlink() or not entry.is_dir():
+            continue
+        owner = read_owner(entry)
+        if owner is None and time.time() - entry.lstat().st_mtime < STAGING_GRACE_SECONDS:
+            continue  # being created this instant: its owner is written right after mkdir
+        if owner is not None and owner_alive(owner):
+            continue
+        _remove_tree(entry)
+        notes.append(
+            f"removed {entry.name}: staging left by a killed run "
+            f"({owner.describe() if owner else 'no owner recorded'})"
+        )
+    (releases_dir / "versions.json.tmp").unlink(missing_ok=True)
+    versions = read_versions(releases_dir)
+    listed = {v.get("version") for v in versions["versions"] if isinstance(v, dict)}
+    changed = False
+    for entry in sorted(releases_dir.iterdir()):
+        if not VERSION_PATTERN.match(entry.name) or entry.name in listed or entry.is_symlink() or not entry.is_dir():
+            continue
+        if (entry / OWNER_FILE).exists():  # the rename happened; the owner record is not part of the release
+            entry.chmod(0o755)
+            (entry / OWNER_FILE).unlink()
+        problems = verify_checksums(entry)
+        manifest = _manifest_of(entry)
+        if manifest is None:
+            problems.append("manifest.json is missing or unreadable")
+        elif manifest.get("version") != entry.name:
+            problems.append(f"manifest.json names version {manifest.get('version')!r}")
+        if not problems and manifest is not None:
+            _freeze(entry)
+            versions["versions"].append(
+                {"version": entry.name, "created": manifest.get("created"), "path": entry.name,
+                 "row_counts": manifest.get("row_counts", {})}
+            )
+            versions.setdefault("latest", entry.name)
+            changed = True
+            notes.append(f"listed {entry.name}: complete (checksums verified) but unlisted after an interrupted run")
+        else:
+            aside = releases_dir / f"{ASIDE_PREFIX}{entry.name}"
+            os.rename(entry, aside)
+            (releases_dir / f"{ASIDE_PREFIX}{entry.name}.txt").write_text(
+                f"{entry.name} was found unlisted in versions.json and did not verify, so it was moved "
+                f"aside on {datetime.now(UTC).isoformat()}:\n" + "\n".join(f"- {p}" for p in problems) + "\n",
+                encoding="utf-8",
+            )
+            notes.append(f"moved {entry.name} aside to {aside.name}: unlisted and it does not verify ({problems[0]})")
+    if changed:
+        _write_versions(releases_dir, versions)
+    return notes
+
+
 def publish_release(
     tables: dict[str, pd.DataFrame],
     sources: list[dict[str, Any]],
     output_dir: Path,
     now: datetime | None = None,
+    run_id: str | None = None,
 ) -> Release:
     """Stage the tables, validate the staged files, write the metadata, checksum, and move
-    the folder into ``<output_dir>/releases/<version>``; then mark it latest."""
+    the folder into ``<output_dir>/releases/<version>``; then mark it latest.
+
+    Staging is private to this call (``.staging-<version>``, owned by this process); only the
+    move and the ``versions.json`` update hold the publishing lock. Leftovers of killed runs
+    are repaired first (:func:`recover_releases`)."""
     now = now or datetime.now(UTC)
     releases_dir = output_dir / "releases"
     releases_dir.mkdir(parents=True, exist_ok=True)
-    version = new_version_id(now, releases_dir)
-    staging = releases_dir / f".staging-{version}"
-    staging.mkdir()
+    with publishing_lock(releases_dir):
+        notes = recover_releases(releases_dir)
+    fault_point("before_staging")
+    version, staging = reserve_staging(now, releases_dir, current_owner(run_id))
     try:
         for name in TABLE_NAMES:
             try:
@@ -202,6 +334,7 @@ def publish_release(
                 raise ReleaseBlocked(
                     f"{name} does not fit schemas/tables/{name}.schema.json: {error}"
                 ) from error
+            fault_point("mid_write")
         staged = {name: read_table(staging / f"{name}.parquet") for name in TABLE_NAMES}
         previous = latest_release(releases_dir)
         results = validate_tables(staged, previous["row_counts"] if previous else None)
@@ -230,6 +363,7 @@ def publish_release(
         problems = check_datapackage(staging / "datapackage.json")
         if problems:
             raise ReleaseBlocked("datapackage.json does not validate:\n" + "\n".join(problems))
+        files, _ = folder_entries(staging, frozenset({OWNER_FILE}))
         manifest = {
             "version": version,
             "created": created,
@@ -237,9 +371,7 @@ def publish_release(
             "sources": sources,
             "row_counts": row_counts,
             "files": {
-                p.relative_to(staging).as_posix(): {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
-                for p in sorted(staging.rglob("*"))
-                if p.is_file()
+                name: dict(zip(("sha256", "bytes"), sha256_member(staging, name), strict=True)) for name in files
             },
             "previous_release": (
                 {"version": previous["version"], "row_counts": previous["row_counts"]} if previous else None
@@ -247,14 +379,21 @@ def publish_release(
             "validation": validation_outcome(results),
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        write_checksums(staging)
+        write_checksums(staging, ignore=frozenset({OWNER_FILE}))
         final = releases_dir / version
-        os.rename(staging, final)
+        with publishing_lock(releases_dir):
+            (staging / OWNER_FILE).unlink()  # the version folder holds exactly the release
+            os.rename(staging, final)
+            fault_point("after_rename")
+            _freeze(final)
+            versions = read_versions(releases_dir)
+            versions["versions"].append(
+                {"version": version, "created": created, "path": version, "row_counts": row_counts}
+            )
+            versions["latest"] = version
+            _write_versions(releases_dir, versions)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging.exists():
+            _remove_tree(staging)
         raise
-    _freeze(final)
-    _update_versions(
-        releases_dir, {"version": version, "created": created, "path": version, "row_counts": row_counts}
-    )
-    return Release(version=version, path=final, row_counts=row_counts, warnings=warnings)
+    return Release(version=version, path=final, row_counts=row_counts, warnings=warnings, notes=notes)
