@@ -15,12 +15,14 @@ so the cost is linear in the text whatever its shape.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pipeline.extract.organisations import (
@@ -66,14 +68,32 @@ def model_rules() -> ModelRules:
     )
 
 
+def model_directory() -> Path:
+    """Folder of the installed model's weights (inside the pip package, no download)."""
+    import importlib
+
+    package = Path(importlib.import_module(MODEL_PACKAGE).__file__).parent  # type: ignore[arg-type]
+    return next(p for p in package.iterdir() if p.is_dir() and p.name.startswith(MODEL_PACKAGE))
+
+
+def check_model_weights(directory: Path) -> None:
+    """Refuse weights other than the pinned ones (``[model] weights_sha256``)."""
+    pinned = load_rules("organisation_patterns.toml")["model"]["weights_sha256"]
+    for relative, expected in pinned.items():
+        actual = hashlib.sha256((directory / relative).read_bytes()).hexdigest()
+        if actual != expected:
+            raise RuntimeError(f"{directory / relative}: sha256 {actual}, expected the pinned {expected}")
+
+
 @cache
 def load_model() -> Any:
-    """The spaCy pipeline, loaded once per process (named-entity recogniser only)."""
+    """The spaCy pipeline, loaded once per process (named-entity recogniser only), after
+    checking its weights against the pinned hashes."""
     import spacy
 
-    return spacy.load(
-        MODEL_PACKAGE, exclude=["parser", "tagger", "senter", "attribute_ruler", "lemmatizer"]
-    )
+    directory = model_directory()
+    check_model_weights(directory)
+    return spacy.load(directory, exclude=["parser", "tagger", "senter", "attribute_ruler", "lemmatizer"])
 
 
 def text_chunks(text: str, size: int) -> Iterator[tuple[int, str]]:

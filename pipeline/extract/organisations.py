@@ -64,6 +64,7 @@ class OrgMention:
     acronym: str | None = None
     by_model: bool = False  # proposed by the statistical model (method stays "pattern")
     owner_form: str | None = None  # "Iran's Foreign Ministry" for a generic name with its owner
+    by_cue: bool = False  # found by a context cue ("drug maker X")
 
 
 @dataclass(frozen=True)
@@ -338,7 +339,9 @@ def _is_headline(line: str, finder: OrganisationFinder) -> bool:
     return len(line) <= finder.headline_max_chars and is_title_case_line(line)
 
 
-def find_pattern_mentions(text: str, finder: OrganisationFinder) -> list[OrgMention]:
+def find_pattern_mentions(
+    text: str, finder: OrganisationFinder, runs: Sequence[re.Match[str]] | None = None
+) -> list[OrgMention]:
     """Capitalised names built on an organisational head word, outside headlines.
 
     A run of capitalised words is cut at a possessive ("India's Ministry of Defence",
@@ -356,7 +359,7 @@ def find_pattern_mentions(text: str, finder: OrganisationFinder) -> list[OrgMent
     found = []
     headline: dict[int, bool] = {}  # line start -> is a headline, computed once per line
     lines = LineIndex(text)
-    for match in finder.run_pattern.finditer(text):
+    for match in runs if runs is not None else finder.run_pattern.finditer(text):
         line_start, line_end = lines.bounds(match.start())
         if line_start not in headline:
             headline[line_start] = _is_headline(text[line_start:line_end], finder)
@@ -471,7 +474,9 @@ def _type_of_heads(words: Sequence[str], finder: OrganisationFinder) -> str:
     return "other"
 
 
-def acronym_definitions(text: str, finder: OrganisationFinder) -> list[tuple[str, int, int, int]]:
+def acronym_definitions(
+    text: str, finder: OrganisationFinder, runs: Sequence[re.Match[str]] | None = None
+) -> list[tuple[str, int, int, int]]:
     """Every "Long Name (ACR)" of the text as (acronym, acronym start, long-form start,
     long-form end): the long form is the capitalised run that ends just before the bracket,
     read in a window of ``ACRONYM_WINDOW`` characters (bounded work per bracket).
@@ -481,26 +486,24 @@ def acronym_definitions(text: str, finder: OrganisationFinder) -> list[tuple[str
     [('AEA', 'Andean Energy Agency')]
     """
     found = []
+    run_ending_at = {run.end(): run for run in (runs if runs is not None else finder.run_pattern.finditer(text))}
     for match in finder.acronym_pattern.finditer(text):
         name_end = match.start()
-        window_start = max(0, name_end - ACRONYM_WINDOW)
-        run = None
-        for candidate in finder.run_pattern.finditer(text, window_start, name_end):
-            if candidate.end() == name_end:
-                run = candidate
+        run = run_ending_at.get(name_end)
         if run is None:
             continue
-        words = run.group(0).split(" ")
+        run_start = max(run.start(), name_end - ACRONYM_WINDOW)
+        words = text[run_start:name_end].split(" ")
         # the long form is the shortest tail of the run that the acronym fits, else the run
         acronym = match.group(1)
-        start = run.start()
-        offset = run.end()
+        start = run_start
+        offset = name_end
         for w in reversed(words):
             offset -= len(w)
             if w.lower() not in finder.connectors and _acronym_fits(acronym, text[offset:name_end]):
                 letters = sum(1 for c in acronym if c.isupper())
                 initials = len(re.findall(r"(?:^|[\s\-])[A-Z]", text[offset:name_end]))
-                if initials >= letters or offset == run.start():
+                if initials >= letters or offset == run_start:
                     start = offset
                     break
             offset -= 1
@@ -509,7 +512,8 @@ def acronym_definitions(text: str, finder: OrganisationFinder) -> list[tuple[str
 
 
 def find_acronym_mentions(
-    text: str, finder: OrganisationFinder, named: Sequence[OrgMention]
+    text: str, finder: OrganisationFinder, named: Sequence[OrgMention],
+    runs: Sequence[re.Match[str]] | None = None,
 ) -> list[OrgMention]:
     """Acronyms defined in the text ("Name (ACR)") for a name that is an organisation
     (in the gazetteer, found by pattern or by the model), and every later use of those
@@ -519,7 +523,7 @@ def find_acronym_mentions(
         by_end[m.end].append(m)
     defined: dict[str, OrgMention] = {}
     found = []
-    for acronym, start, _, name_end in acronym_definitions(text, finder):
+    for acronym, start, _, name_end in acronym_definitions(text, finder, runs):
         owner = max(by_end.get(name_end, []), key=lambda m: m.end - m.start, default=None)
         if owner is None or not _acronym_fits(acronym, owner.text):
             continue
@@ -601,14 +605,14 @@ def _cue_mention(
     if gaz:
         entry = finder.entries[gaz]
         return OrgMention(start, end, name, gaz, "gazetteer", entry.name, entry.type)
-    return OrgMention(start, end, name, "pat:" + key, "pattern", name, _type_of_heads(words, finder) if any(
-        w in finder.heads for w in words) else type_)
+    type_ = _type_of_heads(words, finder) if any(w in finder.heads for w in words) else type_
+    return OrgMention(start, end, name, "pat:" + key, "pattern", name, type_, by_cue=True)
 
 
 def find_other_occurrences(text: str, mentions: Sequence[OrgMention]) -> list[OrgMention]:
     """Every other place that writes a name found by a cue or the model, as a mention of the
     same organisation (one Aho-Corasick pass): the article names it the same way throughout."""
-    by_surface = {m.text: m for m in mentions if m.method == "pattern" and len(m.text) >= 3}
+    by_surface = {m.text: m for m in mentions if (m.by_model or m.by_cue) and len(m.text) >= 3}
     if not by_surface:
         return []
     automaton = ahocorasick.Automaton()
@@ -751,16 +755,17 @@ def find_organisation_mentions(
     """
     finder = finder or default_organisation_finder()
     mode = mode or extraction_mode()
+    runs = list(finder.run_pattern.finditer(text))
     named = select_mentions(
-        find_gazetteer_mentions(text, finder) + find_pattern_mentions(text, finder)
+        find_gazetteer_mentions(text, finder) + find_pattern_mentions(text, finder, runs)
         + find_cue_mentions(text, finder)
     )
     if mode == "model":
         from pipeline.extract.organisation_model import find_model_mentions
 
         named = select_mentions(named + find_model_mentions(text, finder, named))
-    named = select_mentions(named + find_other_occurrences(text, [m for m in named if m.by_model or m.method == "pattern"]))
-    mentions = select_mentions(named + find_acronym_mentions(text, finder, named))
+    named = select_mentions(named + find_other_occurrences(text, named))
+    mentions = select_mentions(named + find_acronym_mentions(text, finder, named, runs))
     return link_short_forms(mentions, finder)
 
 
