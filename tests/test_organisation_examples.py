@@ -82,6 +82,50 @@ NOT_ORGANISATIONS = [
     ("GPS and Galileo compete with BeiDou.", []),
 ]
 
+
+# Bodies without a head word, found by what the sentence says of them (rules, any mode).
+CONTEXT_CUES = [
+    ("Drug makers Novaxis and Pharmon signed a licence.", [("Novaxis", "Novaxis"), ("Pharmon", "Pharmon")]),
+    ("Uralite, the potash miner, cut jobs; Uralite said in a statement it would appeal.",
+     [("Uralite", "Uralite"), ("Uralite", "Uralite")]),
+    ("The fund bought shares in Kestrova last week.", [("Kestrova", "Kestrova")]),
+    ("Zentrix's shares rose after the order.", [("Zentrix", "Zentrix")]),
+    ("Regulators fined betting company Lucko twice.", [("Lucko", "Lucko")]),
+]
+
+# Names cut or fused.
+CUT_OR_FUSED = [
+    ("The Trade and Industry Ministry issued rules.", [("Trade and Industry Ministry", "Trade and Industry Ministry")]),
+    ("On a call, officials of Fjord Savings Bank and Coastal Transport Ministry agreed on terms.",
+     [("Fjord Savings Bank", "Fjord Savings Bank"), ("Coastal Transport Ministry", "Coastal Transport Ministry")]),
+    ("Talks between Ruritania and the Valdorian Authority resumed.", [("Valdorian Authority", "Valdorian Authority")]),
+    ("The Popular People's Liberation Front said it would sign.",
+     [("Popular People's Liberation Front", "Popular People's Liberation Front")]),
+    ("Streamly and Orbis Media Group agreed.", [("Orbis Media Group", "Orbis Media Group")]),
+    ("The Kestrel Trust and Banking Corp. raised rates.",
+     [("Kestrel Trust and Banking Corp", "Kestrel Trust and Banking Corp")]),
+    ("Loans came from Harbour Bank (Asia) Ltd. and Pearl River & Delta Bank Ltd. this week.",
+     [("Harbour Bank (Asia) Ltd", "Harbour Bank (Asia) Ltd"), ("Pearl River & Delta Bank Ltd", "Pearl River & Delta Bank Ltd")]),
+    ("rates set by the Central Bank of the Republic of Ruritania (CBRR), which some call the Central Bank of Ruritania, rose.",
+     [("Central Bank of the Republic of Ruritania", "Central Bank of the Republic of Ruritania"),
+      ("CBRR", "Central Bank of the Republic of Ruritania"),
+      ("Central Bank of Ruritania", "Central Bank of the Republic of Ruritania")]),
+]
+
+# One organisation per article: a short form is the long name it begins.
+SHORT_FORMS = [
+    ("Harrow Resorts Ltd agreed to the bid. Harrow said in a statement that it was pleased.",
+     [("Harrow Resorts Ltd", "Harrow Resorts Ltd"), ("Harrow", "Harrow Resorts Ltd")]),
+]
+
+# Titles, people and places around names.
+TITLES_AND_PLACES = [
+    ("the plan was read out by National Treasury Cabinet Secretary Ann Okoth on the day.", [("National Treasury", "National Treasury")]),
+    ("Ana Ruiz of the Department of Ports said so.", [("Department of Ports", "Department of Ports")]),
+    ("He is Supreme Commander of the Armed Forces.", [("Armed Forces", "Armed Forces")]),
+    ("settlers in the West Bank protested against the plan.", []),
+]
+
 # Every case that once came out wrong, with what was wrong.
 BUGS_CAUGHT = [
     # two names joined by "and" became one candidate overlapping a gazetteer name and were dropped
@@ -95,10 +139,26 @@ BUGS_CAUGHT = [
     ("Officials of India's Ministry of Defence met the press.", [("Ministry of Defence", "Ministry of Defence (India)")]),
     # "Forum" as a head word turned events into organisations
     ("the Belt and Road Forum in Beijing drew leaders", []),
+    # a long line listing lenders was taken for a Title Case headline: only gazetteer names counted
+    ("The lenders are Harbour Bank Ltd., Pearl Bank Ltd., Coral Bank Ltd., Amber Bank Ltd., "
+     "Jade Bank Ltd., Onyx Bank Ltd., Opal Bank Ltd., Ruby Bank Ltd., Beryl Bank Ltd. and Topaz Bank Ltd.",
+     [(f"{n} Bank Ltd", f"{n} Bank Ltd")
+      for n in ["Harbour", "Pearl", "Coral", "Amber", "Jade", "Onyx", "Opal", "Ruby", "Beryl", "Topaz"]]),
+    # "Corp." ended the run: "Corp. Ltd." became two names
+    ("Kowloon Banking Corp. Ltd. signed.", [("Kowloon Banking Corp. Ltd", "Kowloon Banking Corp. Ltd")]),
+    # a figure before a name was part of it ("Sh97bn World Bank")
+    ("a Sh97bn Harbour Bank loan", [("Harbour Bank", "Harbour Bank")]),
+    # an acronym defined for a name the model had also proposed made a second organisation
+    ("The Ruritania Rail Authority (RRA) said. The RRA board met.",
+     [("Ruritania Rail Authority", "Ruritania Rail Authority"), ("RRA", "Ruritania Rail Authority"),
+      ("RRA", "Ruritania Rail Authority")]),
+    # a person after "of the" joined the body: "Jaime Cruz of the Department of Transportation"
+    ("Jaime Cruz of the Department of Transportation spoke.", [("Department of Transportation", "Department of Transportation")]),
 ]
 
 GROUPS = {"gazetteer": GAZETTEER, "patterns": PATTERNS, "not organisations": NOT_ORGANISATIONS,
-          "bugs caught": BUGS_CAUGHT}
+          "context cues": CONTEXT_CUES, "cut or fused": CUT_OR_FUSED, "short forms": SHORT_FORMS,
+          "titles and places": TITLES_AND_PLACES, "bugs caught": BUGS_CAUGHT}
 CASES = [
     pytest.param(text, expected, id=f"{group}: {text[:40]}")
     for group, cases in GROUPS.items()
@@ -106,8 +166,15 @@ CASES = [
 ]
 
 
+@pytest.fixture(params=["model", "rules"])
+def extraction(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every example holds with the model (the default) and with rules only."""
+    monkeypatch.setenv("PIPELINE_EXTRACTION", request.param)
+    return request.param
+
+
 @pytest.mark.parametrize(("text", "expected"), CASES)
-def test_example(text: str, expected: list[tuple[str, str]]) -> None:
+def test_example(text: str, expected: list[tuple[str, str]], extraction: str) -> None:
     found = extract_document(text)
     got = [(m.text, org.name) for m, org in zip(found.mentions, found.mention_organisations)]
     assert got == expected, f"{text!r}: {got}"
