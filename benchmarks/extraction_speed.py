@@ -1,9 +1,12 @@
 """Benchmark: extraction throughput on a corpus made of the seed articles repeated.
 
     .venv/bin/python benchmarks/extraction_speed.py [--megabytes 5]
+    .venv/bin/python benchmarks/extraction_speed.py --hostile [--modes rules,model]
 
-Prints, per extractor, megabytes of cleaned text per second and peak memory of the run.
-A benchmark prints figures; no test times anything.
+Prints, per extractor, megabytes of cleaned text per second and peak memory of the run;
+organisations with the model (the default) and with rules only (``PIPELINE_EXTRACTION=rules``).
+``--hostile`` times organisation extraction on each adversarial form of
+``pipeline.extract.hostile_text`` at 0.1 MB and 1 MB and prints seconds per MB and the ratio.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from pipeline.ingest.cleaning import clean_text
 from pipeline.extract.agreements import find_agreements
 from pipeline.extract.money import find_monetary_figures
+from pipeline.extract.hostile_text import HOSTILE_UNITS, hostile_text
 from pipeline.extract.organisations import find_organisation_mentions
 from pipeline.paths import PROJECT_ROOT
 
@@ -30,16 +34,40 @@ def corpus(megabytes: float) -> list[str]:
     return texts
 
 
+def hostile(modes: list[str]) -> None:
+    """Seconds for 0.1 MB and 1 MB of each adversarial form, per extraction mode."""
+    for mode in modes:
+        find_organisation_mentions("Warm-up Bank (WB) said.", mode=mode)
+        for form in HOSTILE_UNITS:
+            seconds = []
+            for size in (100_000, 1_000_000):
+                text = hostile_text(form, size)
+                started = time.perf_counter()
+                find_organisation_mentions(text, mode=mode)
+                seconds.append(time.perf_counter() - started)
+            print(
+                f"{mode:6s} {form:30s} 0.1 MB {seconds[0]:6.2f} s   1 MB {seconds[1]:6.2f} s"
+                f"   ratio {seconds[1] / max(seconds[0], 1e-9):5.1f}",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, default=5.0)
+    parser.add_argument("--hostile", action="store_true", help="time the adversarial forms instead")
+    parser.add_argument("--modes", default="rules,model", help="extraction modes for --hostile")
     args = parser.parse_args()
+    if args.hostile:
+        hostile(args.modes.split(","))
+        return
     texts = corpus(args.megabytes)
     size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     find_organisation_mentions(texts[0]), find_monetary_figures(texts[0]), find_agreements(texts[0])  # load rules
     print(f"corpus: {len(texts)} articles, {size:.1f} MB of cleaned text")
     for name, run in [
-        ("organisations", lambda t: find_organisation_mentions(t)),
+        ("organisations (model)", lambda t: find_organisation_mentions(t, mode="model")),
+        ("organisations (rules)", lambda t: find_organisation_mentions(t, mode="rules")),
         ("monetary figures", lambda t: find_monetary_figures(t)),
         ("agreements (with figures)", lambda t: find_agreements(t, find_monetary_figures(t))),
     ]:

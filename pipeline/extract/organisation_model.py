@@ -123,7 +123,8 @@ def model_entities(text: str) -> list[tuple[int, int, str]]:
     nlp = load_model()
     chunks = list(text_chunks(text, model_rules().chunk_chars))
     found = []
-    for (offset, _), doc in zip(chunks, nlp.pipe(piece for _, piece in chunks)):
+    # small batches: memory stays bounded by a few pieces, whatever the text's length
+    for (offset, _), doc in zip(chunks, nlp.pipe((piece for _, piece in chunks), batch_size=4)):
         found.extend((offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents)
     return found
 

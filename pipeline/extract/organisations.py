@@ -684,10 +684,24 @@ def _words_of(name: str) -> list[str]:
     return words
 
 
+def _initials(name: str, finder: OrganisationFinder) -> str:
+    """Initials of a name's words, without connectors and legal forms.
+
+    >>> _initials("Mitsubishi Tokyo Financial Group Inc.", default_organisation_finder())
+    'MTFG'
+    """
+    words = [w for w in re.split(r"[\s\-]+", name) if w]
+    return "".join(
+        w[0].upper()
+        for w in words
+        if w[0].isalpha() and w.lower() not in finder.connectors and w.rstrip(".,").casefold() not in finder.legal_suffixes
+    )
+
+
 def link_short_forms(mentions: list[OrgMention], finder: OrganisationFinder) -> list[OrgMention]:
     """One organisation per article: a mention whose words begin exactly one longer name of
-    the same article ("Crown" and "Crown Resorts Ltd", "Sibanye" and "Sibanye-Stillwater")
-    becomes a mention of that name. A short form that begins several names of the article
+    the same article ("Crown" and "Crown Resorts Ltd", "Sibanye" and "Sibanye-Stillwater"),
+    or an acronym that spells the initials of exactly one ("MTFG"), becomes a mention of it. A short form that begins several names of the article
     stays as it is when a rule found it, and is dropped when only the model proposed it.
 
     >>> f = default_organisation_finder()
@@ -705,10 +719,18 @@ def link_short_forms(mentions: list[OrgMention], finder: OrganisationFinder) -> 
         words = _words_of(m.name)
         if words:
             by_first[words[0]].append((words, m))
+    by_initials: dict[str, set[str]] = defaultdict(set)
+    for m in full.values():
+        by_initials[_initials(m.name, finder)].add(m.key)
     linked: dict[str, OrgMention | None] = {}
     for key, m in full.items():
         if m.method == "acronym":
             continue
+        if m.method != "gazetteer" and m.text.isupper() and 2 <= len(m.text) <= 6:
+            expansions = by_initials.get(m.text, set()) - {key}
+            if len(expansions) == 1:  # "MTFG" of "Mitsubishi Tokyo Financial Group Inc."
+                linked[key] = full[next(iter(expansions))]
+                continue
         words = _words_of(m.text)
         if not words:
             continue
