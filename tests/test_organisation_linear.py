@@ -1,7 +1,7 @@
 """Organisation extraction is linear in its input on adversarial text (issue 8).
 
 Each hostile form is timed at two sizes ten times apart, in rules mode (the model reads
-bounded pieces, checked without timing below). The bound is generous, as the issue asks:
+bounded pieces, checked without timing below), the best of a few runs against load spikes. The bound is generous, as the issue asks:
 ten times the text may cost at most 25 times the time (a quadratic path costs 100 times),
 and 0.25 MB at most 15 s on a loaded two-core machine (it takes well under 2 s).
 """
@@ -29,9 +29,9 @@ def _seconds(text: str) -> float:
 def test_ten_times_the_text_costs_about_ten_times_the_time(form: str) -> None:
     find_organisation_mentions("Warm-up Bank (WB).", mode="rules")
     small = min(_seconds(hostile_text(form, SMALL)) for _ in range(3))
-    large = _seconds(hostile_text(form, LARGE))
+    large = min(_seconds(hostile_text(form, LARGE)) for _ in range(2))
     assert large < 15, f"{form}: {large:.1f} s for {LARGE} characters"
-    assert large <= 25 * max(small, 0.002), f"{form}: {small:.3f} s -> {large:.3f} s for 10x the text"
+    assert large <= 25 * max(small, 0.01), f"{form}: {small:.3f} s -> {large:.3f} s for 10x the text"
 
 
 @pytest.mark.parametrize("form", sorted(HOSTILE_UNITS))
