@@ -209,7 +209,7 @@ def _is_organisation_name(
     if not has_head and len(parts) > 1 and all(w in lowercase_words for w in parts):
         return False  # "Big Data", "Blue Wall": common words capitalised
     if not has_head and len(words) > 1 and words[-1] in person_words:
-        return False  # "Ivan Petrov" where the article names Petrov as a person
+        return False  # "Ivan Petrov" where the article names "Petrov" alone as a person
     if any(w.strip(".,’'") in finder.not_organisation_words for w in re.split(r"[\s\-]+", name)):
         return False
     if not name[0].isupper():
@@ -251,7 +251,7 @@ def find_model_mentions(
     Platinum"). Names in a headline count only when the body names them too."""
     entities = model_entities(text)
     lowercase_words = set(re.findall(r"(?<![\w’'-])[a-z][a-z]+(?![\w’'-])", text))
-    person_words = {w for s, e, label in entities if label == "PERSON" for w in text[s:e].split()}
+    person_words = {text[s:e] for s, e, label in entities if label == "PERSON" and " " not in text[s:e]}
     other_acronyms = _not_organisation_acronyms(text, finder)
     titles = model_rules().compound_titles
     lines = LineIndex(text)
@@ -302,5 +302,5 @@ def find_model_mentions(
 def _needs_second_naming(mention: OrgMention, finder: OrganisationFinder) -> bool:
     """A one-word name with no head word and no acronym form ("Zentrix") is kept only when
     the model reads it as an organisation twice: once may be a product or a person."""
-    return mention.by_model and " " not in mention.text and not mention.text.isupper()
+    return mention.by_model and not re.search(r"[\s\-]", mention.text) and not mention.text.isupper()
 

@@ -97,11 +97,13 @@ class OrganisationFinder:
     generic_words: frozenset[str]
     country_of_form: dict[str, tuple[str, ...]]
     title_words: frozenset[str]
+    located_heads: frozenset[str]
     not_organisation_words: frozenset[str]
     legal_suffixes: frozenset[str]
     max_run_words: int
     headline_max_chars: int
     cue_patterns: tuple[re.Pattern[str], ...]
+    lowercase_body_pattern: re.Pattern[str]
     cue_noun_types: dict[str, str]
 
 
@@ -189,12 +191,23 @@ def build_organisation_finder(
         generic_words=frozenset(patterns["generic_words"]),
         country_of_form=countries,
         title_words=frozenset(patterns["title_words"]),
+        located_heads=frozenset(patterns["located_heads"]),
         not_organisation_words=frozenset(patterns["not_organisation_words"]),
         legal_suffixes=frozenset(s.casefold() for s in patterns["legal_suffixes"]),
         max_run_words=int(patterns["max_run_words"]),
         headline_max_chars=int(patterns["headline_max_chars"]),
         cue_patterns=_cue_patterns(patterns["cues"]),
+        lowercase_body_pattern=_lowercase_body_pattern(patterns["lowercase_bodies"]),
         cue_noun_types=dict(patterns["cues"]["nouns"]),
+    )
+
+
+def _lowercase_body_pattern(bodies: dict[str, Any]) -> re.Pattern[str]:
+    """"finance ministry" (group ``portfolio``) or an owned body such as "parliament"."""
+    alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
+    return re.compile(
+        rf"(?<![\w-])(?:(?P<portfolio>(?:{alt(bodies['portfolios'])})[ ](?:{alt(bodies['kinds'])}))"
+        rf"|(?P<owned>{alt(bodies['owned'])}))(?![\w-])"
     )
 
 
@@ -318,7 +331,8 @@ def _name_in_segment(
     # "Council of China", "Organisation for the Prohibition of Chemical Weapons",
     # "Institute of Energy Studies": the first head followed by "of"/"for" takes the rest.
     for head in heads:
-        if head + 1 < hi and words[head + 1].lower() in finder.extenders:
+        extenders = finder.extenders | ({"in"} if words[head].rstrip(".,") in finder.located_heads else set())
+        if head + 1 < hi and words[head + 1].lower() in extenders:
             k = head + 1
             while k < hi and words[k].lower() in finder.connectors:
                 k += 1
@@ -609,6 +623,41 @@ def _cue_mention(
     return OrgMention(start, end, name, "pat:" + key, "pattern", name, type_, by_cue=True)
 
 
+def find_lowercase_bodies(text: str, finder: OrganisationFinder) -> list[OrgMention]:
+    """Government bodies written in lower case, with the country before them when there is
+    one: "the finance ministry", "Malaysia's defence ministry", "the Iranian parliament"
+    (an owned body such as a parliament counts only with its country).
+
+    >>> [(m.text, m.name) for m in find_lowercase_bodies(
+    ...     "Officials at Malaysia's defence ministry and the finance ministry met; the Iranian "
+    ...     "parliament voted, the parliament said.", default_organisation_finder())]
+    [("Malaysia's defence ministry", 'Defence Ministry (Malaysia)'), ('finance ministry', 'Finance Ministry'), ('Iranian parliament', 'Parliament (Iran)')]
+    """
+    found = []
+    for match in finder.lowercase_body_pattern.finditer(text):
+        before = text[max(0, match.start() - 40) : match.start()]
+        owner_match = re.search(r"([A-Z][\w.-]*(?:[ ][A-Z][\w.-]*){0,2})(['’]s)?[ ]$", before)
+        owner = None
+        start = match.start()
+        if owner_match:
+            words = owner_match.group(1).split(" ")
+            for k in range(len(words)):
+                countries = finder.country_of_form.get(" ".join(words[k:]))
+                if countries and len(countries) == 1:
+                    owner = countries[0]
+                    start = match.start() - len(owner_match.group(0)) + len(" ".join(words[:k])) + (1 if k else 0)
+                    break
+        if owner is None and match.group("owned"):
+            continue
+        body = match.group(0)
+        name = body.title() + (f" ({owner})" if owner else "")
+        found.append(
+            OrgMention(start, match.end(), text[start : match.end()], "pat:" + normalise_org_name(name),
+                       "pattern", name, "government")
+        )
+    return found
+
+
 def find_other_occurrences(text: str, mentions: Sequence[OrgMention]) -> list[OrgMention]:
     """Every other place that writes a name found by a cue or the model, as a mention of the
     same organisation (one Aho-Corasick pass): the article names it the same way throughout."""
@@ -780,7 +829,7 @@ def find_organisation_mentions(
     runs = list(finder.run_pattern.finditer(text))
     named = select_mentions(
         find_gazetteer_mentions(text, finder) + find_pattern_mentions(text, finder, runs)
-        + find_cue_mentions(text, finder)
+        + find_cue_mentions(text, finder) + find_lowercase_bodies(text, finder)
     )
     if mode == "model":
         from pipeline.extract.organisation_model import find_model_mentions
