@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -118,15 +118,60 @@ def text_chunks(text: str, size: int) -> Iterator[tuple[int, str]]:
         start = end
 
 
+def text_pieces(text: str, size: int) -> Iterator[tuple[int, str]]:
+    """The lines of a text (offset, line), a line longer than ``size`` in bounded chunks.
+
+    >>> list(text_pieces("ab cd\\n\\nef", 100))
+    [(0, 'ab cd'), (7, 'ef')]
+    """
+    for line in re.finditer(r"[^\n]+", text):
+        for offset, piece in text_chunks(line.group(), size):
+            yield line.start() + offset, piece
+
+
+class _PieceCache:
+    """Entities of recently read pieces (lines), so that a line repeated across articles
+    (a standfirst, boilerplate, a recombined corpus) is read by the model once."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()
+
+    def get(self, piece: str) -> list[tuple[int, int, str]] | None:
+        found = self.entries.get(piece)
+        if found is not None:
+            self.entries.move_to_end(piece)
+        return found
+
+    def put(self, piece: str, entities: list[tuple[int, int, str]]) -> None:
+        self.entries[piece] = entities
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+def clear_model_cache() -> None:
+    """Forget the lines read so far (for measuring the model's speed on new text)."""
+    _piece_cache().entries.clear()
+
+
+@cache
+def _piece_cache() -> _PieceCache:
+    return _PieceCache(int(load_rules("organisation_patterns.toml")["model"]["cached_lines"]))
+
+
 def model_entities(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, label) of every entity the model finds in the text."""
-    nlp = load_model()
-    chunks = list(text_chunks(text, model_rules().chunk_chars))
-    found = []
-    # small batches: memory stays bounded by a few pieces, whatever the text's length
-    for (offset, _), doc in zip(chunks, nlp.pipe((piece for _, piece in chunks), batch_size=4)):
-        found.extend((offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents)
-    return found
+    """(start, end, label) of every entity the model finds in the text, read line by line
+    (a long line in pieces of at most ``chunk_chars``); lines read before come from a cache."""
+    pieces = list(text_pieces(text, model_rules().chunk_chars))
+    cache_ = _piece_cache()
+    known = {piece: cache_.get(piece) for _, piece in pieces}
+    unread = list(dict.fromkeys(p for p, ents in known.items() if ents is None))
+    if unread:
+        # small batches: memory stays bounded by a few pieces, whatever the text's length
+        for piece, doc in zip(unread, load_model().pipe(unread, batch_size=16)):
+            known[piece] = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            cache_.put(piece, known[piece])
+    return [(offset + s, offset + e, label) for offset, piece in pieces for s, e, label in known[piece] or []]
 
 
 def _not_organisation_acronyms(text: str, finder: OrganisationFinder) -> set[str]:
