@@ -240,6 +240,7 @@ def _is_organisation_name(
     finder: OrganisationFinder,
     lowercase_words: set[str],
     person_words: set[str],
+    person_alone: set[str],
     other_acronyms: set[str],
 ) -> bool:
     """Precision filters for a model name (see the module docstring)."""
@@ -253,7 +254,7 @@ def _is_organisation_name(
     has_head = any(w.rstrip(".,") in finder.heads for w in words)
     if not has_head and len(parts) > 1 and all(w in lowercase_words for w in parts):
         return False  # "Big Data", "Blue Wall": common words capitalised
-    if not has_head and len(words) > 1 and words[-1] in person_words:
+    if not has_head and len(words) > 1 and words[-1] in person_alone:
         return False  # "Ivan Petrov" where the article names "Petrov" alone as a person
     if any(w.strip(".,’'") in finder.not_organisation_words for w in re.split(r"[\s\-]+", name)):
         return False
@@ -296,7 +297,11 @@ def find_model_mentions(
     Platinum"). Names in a headline count only when the body names them too."""
     entities = model_entities(text)
     lowercase_words = set(re.findall(r"(?<![\w’'-])[a-z][a-z]+(?![\w’'-])", text))
-    person_words = {text[s:e] for s, e, label in entities if label == "PERSON" and " " not in text[s:e]}
+    # names the article gives a person: each PERSON entity's last word ("Okonjo-Iweala" of
+    # "Ngozi Okonjo-Iweala"); a one-word PERSON entity also vetoes longer names ending in it
+    persons = [text[s:e].split() for s, e, label in entities if label == "PERSON"]
+    person_words = {p[-1] for p in persons if p} | {" ".join(p) for p in persons if len(p) == 1}
+    person_alone = {p[0] for p in persons if len(p) == 1}
     other_acronyms = _not_organisation_acronyms(text, finder)
     titles = model_rules().compound_titles
     lines = LineIndex(text)
@@ -316,7 +321,7 @@ def find_model_mentions(
         following = re.match(r"\s+(\S+)", text[end : end + 40])
         if following and f"{name.split()[-1]} {following.group(1)}" in titles:
             continue  # "Abu Dhabi Crown" of "Crown Prince"
-        if not _is_organisation_name(name, finder, lowercase_words, person_words, other_acronyms):
+        if not _is_organisation_name(name, finder, lowercase_words, person_words, person_alone, other_acronyms):
             continue
         key = normalise_org_name(name)
         gaz = finder.by_normalised_form.get(key)

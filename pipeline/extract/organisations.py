@@ -290,7 +290,8 @@ def _trim_candidate(words: list[str], finder: OrganisationFinder) -> list[str]:
 
 def _name_from_run(words: list[str], finder: OrganisationFinder) -> tuple[int, int] | None:
     """Word range [i, j) of the organisation name inside a run of capitalised words."""
-    # Titles and honorifics split a run: "Bank of China Chairman Liu" -> "Bank of China";
+    # Titles and honorifics split a run: "Bank of China Chairman Liu" -> "Bank of China"
+    # (not when a head word follows: "Kenyan Premier League");
     # a head word that starts a title is part of the title: "National Treasury Cabinet
     # Secretary" -> "National Treasury".
     best = None
@@ -298,6 +299,8 @@ def _name_from_run(words: list[str], finder: OrganisationFinder) -> tuple[int, i
     for k in range(len(words) + 1):
         if k < len(words) and words[k] not in finder.leading_words:
             continue
+        if k < len(words) - 1 and words[k + 1].rstrip(".,") in finder.heads:
+            continue  # "Premier League", "General Electric": a title word before a head word
         end = k
         if k < len(words) and words[k] in finder.title_words and end - 1 > segment_start:
             if words[end - 1].rstrip(".,") in finder.heads:
@@ -787,6 +790,7 @@ def link_short_forms(mentions: list[OrgMention], finder: OrganisationFinder) -> 
             other.key: other
             for other_words, other in by_first.get(words[0], [])
             if len(other_words) > len(words) and other_words[: len(words)] == words and other.key != key
+            and (not m.by_cue or other.type == m.type)  # "betting company X" is not "X League"
         }
         if len(longer) == 1:
             linked[key] = next(iter(longer.values()))
