@@ -112,10 +112,27 @@ CUT_OR_FUSED = [
       ("Central Bank of Ruritania", "Central Bank of the Republic of Ruritania")]),
 ]
 
+# Government bodies in lower case, told apart by their country.
+LOWER_CASE_BODIES = [
+    ("officials at Ruritania's finance ministry said so.",  # an unknown country: the ministry alone
+     [("finance ministry", "Finance Ministry")]),
+    ("officials at Malaysia's defence ministry said the jets were late.",
+     [("Malaysia's defence ministry", "Defence Ministry (Malaysia)")]),
+    ("a statement from the trade ministry said talks went well.", [("trade ministry", "Trade Ministry")]),
+    ("the Iranian parliament passed the bill, and the parliament adjourned.",
+     [("Iranian parliament", "Parliament (Iran)")]),
+    ("Visas were issued by the Chilean Embassy in Lima on Monday.",
+     [("Chilean Embassy in Lima", "Chilean Embassy in Lima")]),
+]
+
 # One organisation per article: a short form is the long name it begins.
 SHORT_FORMS = [
     ("Harrow Resorts Ltd agreed to the bid. Harrow said in a statement that it was pleased.",
      [("Harrow Resorts Ltd", "Harrow Resorts Ltd"), ("Harrow", "Harrow Resorts Ltd")]),
+    # an acronym never defined in brackets that spells one name's initials
+    ("the merger of Norland Tokyo Financial Group Inc. with a rival: an NTFG official said it closed.",
+     [("Norland Tokyo Financial Group Inc", "Norland Tokyo Financial Group Inc"),
+      ("NTFG", "Norland Tokyo Financial Group Inc")]),
 ]
 
 # Titles, people and places around names.
@@ -154,11 +171,18 @@ BUGS_CAUGHT = [
       ("RRA", "Ruritania Rail Authority")]),
     # a person after "of the" joined the body: "Jaime Cruz of the Department of Transportation"
     ("Jaime Cruz of the Department of Transportation spoke.", [("Department of Transportation", "Department of Transportation")]),
+    # a title word cut a name that ends in a head word: "Premier League" named nothing
+    ("the new sponsor of the Ruritanian Premier League signed on Monday.",
+     [("Ruritanian Premier League", "Ruritanian Premier League")]),
+    # a company a cue names was taken for the short form of a league named after it
+    ("Regulators met betting company Lucko, whose name the Lucko Premier League now bears.",
+     [("Lucko", "Lucko"), ("Lucko Premier League", "Lucko Premier League")]),
 ]
 
 GROUPS = {"gazetteer": GAZETTEER, "patterns": PATTERNS, "not organisations": NOT_ORGANISATIONS,
           "context cues": CONTEXT_CUES, "cut or fused": CUT_OR_FUSED, "short forms": SHORT_FORMS,
-          "titles and places": TITLES_AND_PLACES, "bugs caught": BUGS_CAUGHT}
+          "titles and places": TITLES_AND_PLACES, "lower-case bodies": LOWER_CASE_BODIES,
+          "bugs caught": BUGS_CAUGHT}
 CASES = [
     pytest.param(text, expected, id=f"{group}: {text[:40]}")
     for group, cases in GROUPS.items()

@@ -661,6 +661,32 @@ def find_lowercase_bodies(text: str, finder: OrganisationFinder) -> list[OrgMent
     return found
 
 
+def find_initialisms(text: str, finder: OrganisationFinder, named: Sequence[OrgMention]) -> list[OrgMention]:
+    """Capital-letter words that spell the initials of exactly one organisation named in the
+    article, though never defined in brackets ("NTFG" after "Norland Tokyo Financial Group").
+
+    >>> f = default_organisation_finder()
+    >>> t = "Norland Tokyo Financial Group Inc. grew; an NTFG official said so."
+    >>> [(m.text, m.name) for m in find_initialisms(t, f, find_pattern_mentions(t, f))]
+    [('NTFG', 'Norland Tokyo Financial Group Inc')]
+    """
+    by_initials: dict[str, set[str]] = defaultdict(set)
+    owner: dict[str, OrgMention] = {}
+    for m in named:
+        if m.method != "acronym" and " " in m.name:
+            initials = _initials(m.name, finder)
+            if len(initials) >= 3:
+                by_initials[initials].add(m.key)
+                owner.setdefault(m.key, m)
+    found = []
+    for match in re.finditer(r"(?<![\w-])[A-Z]{3,6}(?![\w-])", text):
+        keys = by_initials.get(match.group())
+        if keys and len(keys) == 1:
+            m = owner[next(iter(keys))]
+            found.append(OrgMention(match.start(), match.end(), match.group(), m.key, "acronym", m.name, m.type, match.group()))
+    return found
+
+
 def find_other_occurrences(text: str, mentions: Sequence[OrgMention]) -> list[OrgMention]:
     """Every other place that writes a name found by a cue or the model, as a mention of the
     same organisation (one Aho-Corasick pass): the article names it the same way throughout."""
@@ -840,7 +866,9 @@ def find_organisation_mentions(
 
         named = select_mentions(named + find_model_mentions(text, finder, named))
     named = select_mentions(named + find_other_occurrences(text, named))
-    mentions = select_mentions(named + find_acronym_mentions(text, finder, named, runs))
+    mentions = select_mentions(
+        named + find_acronym_mentions(text, finder, named, runs) + find_initialisms(text, finder, named)
+    )
     return link_short_forms(mentions, finder)
 
 
