@@ -80,6 +80,9 @@ NOT_ORGANISATIONS = [
     ("the Bank said", []),
     ("the Ministry said", []),
     ("GPS and Galileo compete with BeiDou.", []),
+    ("Crews began work on the Lunaria Bay project last spring.", []),
+    ("Ships docked at the port of Vila Nova after the storm.", []),
+    ("Voters in the Amber Belt seats turned away from the party.", []),
 ]
 
 
@@ -171,6 +174,9 @@ BUGS_CAUGHT = [
       ("RRA", "Ruritania Rail Authority")]),
     # a person after "of the" joined the body: "Jaime Cruz of the Department of Transportation"
     ("Jaime Cruz of the Department of Transportation spoke.", [("Department of Transportation", "Department of Transportation")]),
+    # a name with a legal form was taken for the short form of a sister company's name
+    ("Tagum Corporation owns Tagum Holdings, it said.",
+     [("Tagum Corporation", "Tagum Corporation"), ("Tagum Holdings", "Tagum Holdings")]),
     # a title word cut a name that ends in a head word: "Premier League" named nothing
     ("the new sponsor of the Ruritanian Premier League signed on Monday.",
      [("Ruritanian Premier League", "Ruritanian Premier League")]),

@@ -51,6 +51,8 @@ class ModelRules:
     currency_codes: frozenset[str]
     honorifics: frozenset[str]
     places: frozenset[str]
+    thing_nouns: frozenset[str]
+    place_before: re.Pattern[str]
 
 
 @cache
@@ -65,6 +67,10 @@ def model_rules() -> ModelRules:
         currency_codes=frozenset(c.alpha_3 for c in pycountry.currencies),
         honorifics=frozenset(rules["honorifics"]),
         places=frozenset(rules["regions"]) | frozenset(s.name for s in pycountry.subdivisions),
+        thing_nouns=frozenset(rules["thing_nouns"]),
+        place_before=re.compile(
+            r"(?:%s)[ ](?:the[ ])?$" % "|".join(re.escape(w) for w in rules["place_words_before"]), re.IGNORECASE
+        ),
     )
 
 
@@ -303,7 +309,8 @@ def find_model_mentions(
     person_words = {p[-1] for p in persons if p} | {" ".join(p) for p in persons if len(p) == 1}
     person_alone = {p[0] for p in persons if len(p) == 1}
     other_acronyms = _not_organisation_acronyms(text, finder)
-    titles = model_rules().compound_titles
+    rules = model_rules()
+    titles = rules.compound_titles
     lines = LineIndex(text)
     headline: dict[int, bool] = {}
     known = sorted(rule_mentions, key=lambda m: m.start)
@@ -318,9 +325,13 @@ def find_model_mentions(
             continue
         start, end = span
         name = text[start:end]
-        following = re.match(r"\s+(\S+)", text[end : end + 40])
+        following = re.match(r"\s+([\w-]+)", text[end : end + 40])
         if following and f"{name.split()[-1]} {following.group(1)}" in titles:
             continue  # "Abu Dhabi Crown" of "Crown Prince"
+        if following and following.group(1) in rules.thing_nouns:
+            continue  # "the Red Sea project": the name of a thing
+        if rules.place_before.search(text[max(0, start - 30) : start]):
+            continue  # "the port of Santos"
         if not _is_organisation_name(name, finder, lowercase_words, person_words, person_alone, other_acronyms):
             continue
         key = normalise_org_name(name)

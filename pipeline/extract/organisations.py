@@ -353,7 +353,8 @@ def _name_in_segment(
 def _is_headline(line: str, finder: OrganisationFinder) -> bool:
     """A short Title Case line: a headline, where capitalisation says nothing about names.
     A long line of capitalised names (a list of lenders) is not a headline."""
-    return len(line) <= finder.headline_max_chars and is_title_case_line(line)
+    words = [w for w in line.split() if not any(c.isdigit() for c in w)]  # "$3.9bn" is no word
+    return len(line) <= finder.headline_max_chars and is_title_case_line(" ".join(words))
 
 
 def find_pattern_mentions(
@@ -810,8 +811,8 @@ def link_short_forms(mentions: list[OrgMention], finder: OrganisationFinder) -> 
                 linked[key] = full[next(iter(expansions))]
                 continue
         words = _words_of(m.text)
-        if not words:
-            continue
+        if not words or m.text.split()[-1].rstrip(".,").casefold() in finder.legal_suffixes:
+            continue  # "San Miguel Corporation" is a full name, not short for "San Miguel Holdings"
         longer = {
             other.key: other
             for other_words, other in by_first.get(words[0], [])
