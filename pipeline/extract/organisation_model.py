@@ -184,10 +184,12 @@ def _not_organisation_acronyms(text: str, finder: OrganisationFinder) -> set[str
     """Acronyms the article defines as something other than an organisation: "Development
     Policy Operation (DPO)", "a public-private partnership (PPP)"."""
     result = set()
-    for match in re.finditer(r"([\w’'\-]+(?: [\w’'\-]+){0,3})[ ]?\(([A-Z]{2,6})\)", text):
-        long_form = match.group(1).split(" ")
-        if not long_form[-1][:1].isupper() or any(w in finder.not_organisation_words for w in long_form):
-            result.add(match.group(2))
+    for match in re.finditer(r"\(([A-Z]{2,6})\)", text):
+        long_form = text[max(0, match.start() - 80) : match.start()].split()[-4:]
+        if long_form and (
+            not long_form[-1][:1].isupper() or any(w in finder.not_organisation_words for w in long_form)
+        ):
+            result.add(match.group(1))
     for acronym, _, start, end in acronym_definitions(text, finder):
         if any(w.rstrip(".,") in finder.not_organisation_words for w in text[start:end].split(" ")):
             result.add(acronym)

@@ -36,7 +36,8 @@ from pipeline.rules import load_rules
 from pipeline.text import LineIndex, is_title_case_line, slugify
 
 PRIORITY = {"gazetteer": 0, "acronym": 1, "pattern": 2}  # then by_model: rules before the model
-ACRONYM_WINDOW = 300  # characters before "(ACR)" read for its long form
+ACRONYM_WINDOW = 300
+_WORD_WITH_DIGIT = re.compile(r"\S*\d\S*")  # characters before "(ACR)" read for its long form
 
 
 @dataclass(frozen=True)
@@ -353,8 +354,9 @@ def _name_in_segment(
 def _is_headline(line: str, finder: OrganisationFinder) -> bool:
     """A short Title Case line: a headline, where capitalisation says nothing about names.
     A long line of capitalised names (a list of lenders) is not a headline."""
-    words = [w for w in line.split() if not any(c.isdigit() for c in w)]  # "$3.9bn" is no word
-    return len(line) <= finder.headline_max_chars and is_title_case_line(" ".join(words))
+    if len(line) > finder.headline_max_chars:
+        return False
+    return is_title_case_line(_WORD_WITH_DIGIT.sub("", line))  # "$3.9bn" is no word
 
 
 def find_pattern_mentions(
