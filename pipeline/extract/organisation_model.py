@@ -135,6 +135,20 @@ def text_pieces(text: str, size: int) -> Iterator[tuple[int, str]]:
             yield line.start() + offset, piece
 
 
+_LONG_WORD = re.compile(r"\S{%d,}" % 100)
+
+
+def _blank_long_words(piece: str) -> str:
+    """Spaces for every run of 100 or more non-space characters (10^5 commas, a long URL):
+    no name is that long, and the model's tokenizer is quadratic in one word's length.
+    Offsets are kept.
+
+    >>> _blank_long_words("Zentrix " + "," * 120 + " said")  == "Zentrix " + " " * 120 + " said"
+    True
+    """
+    return _LONG_WORD.sub(lambda m: " " * len(m.group()), piece)
+
+
 class _PieceCache:
     """Entities of recently read pieces (lines), so that a line repeated across articles
     (a standfirst, boilerplate, a recombined corpus) is read by the model once."""
@@ -168,7 +182,7 @@ def _piece_cache() -> _PieceCache:
 def model_entities(text: str) -> list[tuple[int, int, str]]:
     """(start, end, label) of every entity the model finds in the text, read line by line
     (a long line in pieces of at most ``chunk_chars``); lines read before come from a cache."""
-    pieces = list(text_pieces(text, model_rules().chunk_chars))
+    pieces = [(o, _blank_long_words(p)) for o, p in text_pieces(text, model_rules().chunk_chars)]
     cache_ = _piece_cache()
     known = {piece: cache_.get(piece) for _, piece in pieces}
     unread = list(dict.fromkeys(p for p, ents in known.items() if ents is None))
