@@ -26,7 +26,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import ahocorasick
@@ -108,6 +108,7 @@ class OrganisationFinder:
     cue_noun_types: dict[str, str]
 
 
+@lru_cache(maxsize=200_000)
 def normalise_org_name(name: str) -> str:
     """Key for comparing organisation names: case, 'the', punctuation and British/American
     spelling do not matter.
