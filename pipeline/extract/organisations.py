@@ -792,10 +792,13 @@ def link_short_forms(mentions: list[OrgMention], finder: OrganisationFinder) -> 
     >>> [(m.text, m.name) for m in link_short_forms(ms, f)]
     [('Crown Resorts Ltd', 'Crown Resorts Ltd'), ('Crown', 'Crown Resorts Ltd')]
     """
-    full: dict[str, OrgMention] = {}
+    full: dict[str, OrgMention] = {}  # one mention per organisation, a named one before an acronym
     for m in mentions:
-        if m.method != "acronym" and len(m.name) > len(full.get(m.key, m).name) or m.key not in full:
-            full[m.key] = m if m.method != "acronym" else full.get(m.key, m)
+        current = full.get(m.key)
+        if current is None or (
+            m.method != "acronym" and (current.method == "acronym" or len(m.name) > len(current.name))
+        ):
+            full[m.key] = m
     by_first: dict[str, list[tuple[list[str], OrgMention]]] = defaultdict(list)
     for m in full.values():
         words = _words_of(m.name)
