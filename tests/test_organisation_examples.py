@@ -224,3 +224,18 @@ def test_gazetteer_is_broad_and_unambiguous() -> None:
              "academic", "think_tank", "political_party", "other"}
     assert {e["type"] for e in entries} <= types
     assert all(e["wikidata"] is None or e["wikidata"].startswith("Q") for e in entries)
+
+
+def test_the_model_finds_what_no_rule_knows_and_rules_mode_leaves_it_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A company with no head word, cue or gazetteer entry: only the model names it."""
+    text = "Nokia and Ericsson make network gear. Nokia sued Ericsson in March over a patent."
+    monkeypatch.setenv("PIPELINE_EXTRACTION", "model")
+    assert "Nokia" in [m.text for m in extract_document(text).mentions]
+    monkeypatch.setenv("PIPELINE_EXTRACTION", "rules")
+    assert [m.text for m in extract_document(text).mentions] == []
+
+
+def test_an_unknown_extraction_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIPELINE_EXTRACTION", "fast")
+    with pytest.raises(ValueError, match="PIPELINE_EXTRACTION"):
+        extract_document("Gazprom signed.")
