@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -239,3 +240,17 @@ def test_an_unknown_extraction_mode_is_refused(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("PIPELINE_EXTRACTION", "fast")
     with pytest.raises(ValueError, match="PIPELINE_EXTRACTION"):
         extract_document("Gazprom signed.")
+
+
+def test_model_weights_other_than_the_pinned_ones_are_refused(tmp_path: Path) -> None:
+    import shutil
+
+    from pipeline.extract.organisation_model import check_model_weights, model_directory
+
+    check_model_weights(model_directory())  # the installed weights are the pinned ones
+    copy = tmp_path / "model"
+    shutil.copytree(model_directory(), copy)
+    weights = copy / "ner" / "model"
+    weights.write_bytes(weights.read_bytes()[:-1] + b"\x00")
+    with pytest.raises(RuntimeError, match="sha256"):
+        check_model_weights(copy)
