@@ -2,10 +2,16 @@
 
     .venv/bin/python benchmarks/extraction_speed.py [--megabytes 5]
     .venv/bin/python benchmarks/extraction_speed.py --adversarial
+    .venv/bin/python benchmarks/extraction_speed.py --hostile [--modes rules,model]
 
-Prints, per extractor, megabytes of cleaned text per second and peak memory of the run.
-With ``--adversarial``: the money extractor on each hostile text of tests/adversarial_texts.py
-at 0.1 MB and 1 MB, and the ratio of the two times (linear: about 10).
+Prints, per extractor, megabytes of cleaned text per second and peak memory of the run;
+organisations with the model (the default) on text it reads for the first time ("new": its
+line cache cleared before each article) and on lines it has read before ("seen"), and with
+rules only (``PIPELINE_EXTRACTION=rules``).
+``--adversarial``: the money extractor on each hostile text of tests/adversarial_texts.py at
+0.1 MB and 1 MB, and the ratio of the two times (linear: about 10).
+``--hostile``: organisation extraction on each adversarial form of
+``pipeline.extract.hostile_text`` at 0.1 MB and 1 MB, seconds per MB and the ratio.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import time
 from pipeline.ingest.cleaning import clean_text
 from pipeline.extract.agreements import find_agreements
 from pipeline.extract.money import find_monetary_figures
+from pipeline.extract.hostile_text import HOSTILE_UNITS, hostile_text
+from pipeline.extract.organisation_model import clear_model_cache
 from pipeline.extract.organisations import find_organisation_mentions
 from pipeline.paths import PROJECT_ROOT
 
@@ -50,20 +58,50 @@ def adversarial(sizes: tuple[int, int] = (100_000, 1_000_000)) -> None:
         print(f"{name:28s} {seconds[0]:7.3f} s {seconds[1]:7.3f} s  x{ratio:4.1f}  ({len(figures)} figures)")
 
 
+def hostile(modes: list[str]) -> None:
+    """Seconds for 0.1 MB and 1 MB of each adversarial form, per extraction mode."""
+    for mode in modes:
+        find_organisation_mentions("Warm-up Bank (WB) said.", mode=mode)
+        for form in HOSTILE_UNITS:
+            seconds = []
+            for size in (100_000, 1_000_000):
+                clear_model_cache()
+                text = hostile_text(form, size)
+                started = time.perf_counter()
+                find_organisation_mentions(text, mode=mode)
+                seconds.append(time.perf_counter() - started)
+            print(
+                f"{mode:6s} {form:30s} 0.1 MB {seconds[0]:6.2f} s   1 MB {seconds[1]:6.2f} s"
+                f"   ratio {seconds[1] / max(seconds[0], 1e-9):5.1f}",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, default=5.0)
     parser.add_argument("--adversarial", action="store_true", help="hostile texts at 0.1 MB and 1 MB (money)")
+    parser.add_argument("--hostile", action="store_true", help="time the adversarial forms instead")
+    parser.add_argument("--modes", default="rules,model", help="extraction modes for --hostile")
     args = parser.parse_args()
     if args.adversarial:
         adversarial()
+        return
+    if args.hostile:
+        hostile(args.modes.split(","))
         return
     texts = corpus(args.megabytes)
     size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     find_organisation_mentions(texts[0]), find_monetary_figures(texts[0]), find_agreements(texts[0])  # load rules
     print(f"corpus: {len(texts)} articles, {size:.1f} MB of cleaned text")
+    def model_on_new_text(text: str) -> None:
+        clear_model_cache()
+        find_organisation_mentions(text, mode="model")
+
     for name, run in [
-        ("organisations", lambda t: find_organisation_mentions(t)),
+        ("organisations (model, new)", model_on_new_text),
+        ("organisations (model, seen)", lambda t: find_organisation_mentions(t, mode="model")),
+        ("organisations (rules)", lambda t: find_organisation_mentions(t, mode="rules")),
         ("monetary figures", lambda t: find_monetary_figures(t)),
         ("agreements (with figures)", lambda t: find_agreements(t, find_monetary_figures(t))),
     ]:
