@@ -57,7 +57,7 @@ _NAME_WORDS = [
     "Lumen", "Atlas", "Meridian", "Corvane", "National", "Federal", "Quarry", "Silverline", "Tundra",
 ]
 _PLACES = ["Ruritania", "Freedonia", "China", "Russia", "India", "Brazil", "Kazakhstan", "Egypt"]
-_CONNECTORS = ["of", "for", "the", "and", "on", "de", "&"]
+_CONNECTORS = ["of", "for", "the", "and", "on", "de", "la", "du", "&"]
 
 
 def repeated_head_word(size: int, seed: int) -> str:
@@ -67,14 +67,15 @@ def repeated_head_word(size: int, seed: int) -> str:
 
 
 def capitalised_run(size: int, seed: int) -> str:
-    """One unbroken run of capitalised words, head words and connectors, no punctuation."""
+    """One unbroken run of capitalised words, head words and connectors, no punctuation; the
+    foreign connectors ("de", "la") keep the line from looking like a Title Case headline."""
     rng = random.Random(seed)
 
     def unit() -> str:
         roll = rng.random()
-        if roll < 0.2:
+        if roll < 0.35:
             return rng.choice(_CONNECTORS)
-        if roll < 0.45:
+        if roll < 0.55:
             return rng.choice(_HEADS)
         return rng.choice(_NAME_WORDS + _PLACES)
 
@@ -82,9 +83,23 @@ def capitalised_run(size: int, seed: int) -> str:
 
 
 def and_chain(size: int, seed: int) -> str:
-    """Organisation names joined by "and" in one endless sentence: "Bank of X and Ministry of Y and ..."."""
+    """Organisation names joined by "and" in one endless sentence: "Bank of X and Banco de la Y and ..."."""
     rng = random.Random(seed)
-    return _fill(size, lambda: f"{rng.choice(_HEADS)} of {rng.choice(_PLACES)} and", " ")
+    forms = ["{h} of {p} and", "{h} de la {p} and", "{h} du {p} and the", "{p} {h} and"]
+    return _fill(size, lambda: rng.choice(forms).format(h=rng.choice(_HEADS), p=rng.choice(_PLACES)), " ")
+
+
+def unicode_names(size: int, seed: int) -> str:
+    """Thousands of distinct organisation names that differ only in letters outside ASCII
+    ("Kжуково Bank", "Kёлкино Bank"): different names, one ASCII slug."""
+    rng = random.Random(seed)
+    letters = "абвгдежзиклмнопрстуфхцчшщэюяё"
+
+    def unit() -> str:
+        word = rng.choice("KZ") + "".join(rng.choice(letters) for _ in range(rng.randint(4, 8)))
+        return f"officials of the {word} {rng.choice(_HEADS)} met."
+
+    return _fill(size, unit, " ")
 
 
 def repeated_figures(size: int, seed: int) -> str:
@@ -139,15 +154,14 @@ def endless_sentence(size: int, seed: int) -> str:
 
 def comma_flood(size: int, seed: int) -> str:
     """10^5 commas and more: bare, or between trigger words ("deal, deal, ...")."""
-    token = random.Random(seed).choice([",", ", ", "deal, ", "China, "])
-    return _fill(size, lambda: token)
+    rng = random.Random(seed)
+    return _fill(size, lambda: rng.choice([",", ",", ",", ", ", "deal, ", "China, ", "Bank, "]))
 
 
 def bracket_flood(size: int, seed: int) -> str:
     """10^5 brackets: opened, closed, nested, or around capitalised letters ("(A) (B) ...")."""
     rng = random.Random(seed)
-    token = rng.choice(["(", ")", "([", "(A) ", "Bank (B"])
-    return _fill(size, lambda: token)
+    return _fill(size, lambda: rng.choice(["(", "(", ")", "([", "(A) ", "Bank (B", "[", "]"]))
 
 
 def acronym_definitions(size: int, seed: int) -> str:
@@ -180,6 +194,7 @@ GENERATORS: dict[str, Generator] = {
     "comma_flood": comma_flood,
     "bracket_flood": bracket_flood,
     "acronym_definitions": acronym_definitions,
+    "unicode_names": unicode_names,
     "short_lines": short_lines,
 }
 
@@ -240,35 +255,43 @@ def warm_up() -> None:
 
 @dataclass(frozen=True)
 class Timing:
-    """Seconds one stage took on ``megabytes`` of input; ``seconds`` is None when the stage
-    was still running at the deadline (then it took more than ``deadline`` seconds)."""
+    """Seconds one stage took on ``megabytes`` of input. ``seconds`` is None when the stage
+    did not finish: still running at the deadline, its input (the earlier stages) not ready
+    in three deadlines, or ``error`` (an exception it raised, such as a RecursionError)."""
 
     generator: str
     stage: str
     megabytes: float
     seconds: float | None
     deadline: float
-    prepared: bool = True  # False: the earlier stages that build its input ran past 3 deadlines
+    prepared: bool = True
+    error: str | None = None
 
     @property
     def seconds_per_mb(self) -> float | None:
         return None if self.seconds is None else self.seconds / self.megabytes
 
     def describe(self) -> str:
+        what = f"{self.stage} on {self.megabytes:.2f} MB of {self.generator}"
+        if self.error:
+            return f"{what}: crashed with {self.error}"
         if not self.prepared:
-            return f"{self.stage} on {self.megabytes:.2f} MB of {self.generator}: its input (earlier stages) not ready after {3 * self.deadline + 5:.0f} s"
+            return f"{what}: its input (earlier stages) not ready after {3 * self.deadline + 5:.0f} s"
         if self.seconds is None:
-            return f"{self.stage} on {self.megabytes:.2f} MB of {self.generator}: still running after {self.deadline:.0f} s"
-        return f"{self.stage} on {self.megabytes:.2f} MB of {self.generator}: {self.seconds:.2f} s = {self.seconds_per_mb:.2f} s/MB"
+            return f"{what}: still running after {self.deadline:.0f} s"
+        return f"{what}: {self.seconds:.2f} s = {self.seconds_per_mb:.2f} s/MB"
 
 
 def _child(stage_name: str, raw: str, connection: Any) -> None:
     stage = STAGES[stage_name]
-    inputs = stage.prepare(raw)
-    connection.send("prepared")
-    started = time.perf_counter()
-    stage.run(inputs)
-    connection.send(time.perf_counter() - started)
+    try:
+        inputs = stage.prepare(raw)
+        connection.send(("prepared", None))
+        started = time.perf_counter()
+        stage.run(inputs)
+        connection.send(("done", time.perf_counter() - started))
+    except Exception as error:  # reported to the parent as this stage's result
+        connection.send(("error", f"{type(error).__name__}: {str(error)[:200]}"))
     connection.close()
 
 
@@ -281,20 +304,22 @@ def time_stage(stage_name: str, raw: str, deadline: float, generator: str = "tex
     child = context.Process(target=_child, args=(stage_name, raw, sender), daemon=True)
     child.start()
     sender.close()
-    seconds: float | None = None
-    prepared = False
+    prepared, seconds, error = False, None, None
     try:
         # preparing runs the earlier stages (cleaning; figures and organisations for agreements)
         if receiver.poll(3 * deadline + 5.0):
-            receiver.recv()
-            prepared = True
-        if prepared and receiver.poll(deadline + 1.0):
-            seconds = float(receiver.recv())
-    except EOFError as error:
-        raise RuntimeError(f"{stage_name} crashed on {generator} (exit code {child.exitcode})") from error
+            kind, value = receiver.recv()
+            prepared = kind == "prepared"
+            error = value if kind == "error" else None
+            if prepared and receiver.poll(deadline + 1.0):
+                kind, value = receiver.recv()
+                seconds = value if kind == "done" else None
+                error = value if kind == "error" else None
+    except EOFError:
+        error = f"child process died (exit code {child.exitcode})"
     finally:
         if child.is_alive():
             child.kill()
         child.join()
         receiver.close()
-    return Timing(generator, stage_name, megabytes, seconds, deadline, prepared)
+    return Timing(generator, stage_name, megabytes, seconds, deadline, prepared or error is not None, error)
