@@ -311,7 +311,7 @@ def time_stage(stage_name: str, raw: str, deadline: float, generator: str = "tex
             kind, value = receiver.recv()
             prepared = kind == "prepared"
             error = value if kind == "error" else None
-            if prepared and receiver.poll(deadline + 1.0):
+            if prepared and receiver.poll(deadline):
                 kind, value = receiver.recv()
                 seconds = value if kind == "done" else None
                 error = value if kind == "error" else None
