@@ -8,8 +8,10 @@ organisations, money, agreements given its figures and organisations, the whole
 ``extract_document``), prints a Markdown table: seconds per MB at each size and the ratio of
 the largest size's s/MB to the smallest's (about 1 for a linear stage, about 10 for a quadratic
 one between 0.1 and 1 MB). Each measurement runs in a forked child killed after ``--budget``
-seconds; a size whose time is already known to exceed the budget (ten times a 0.1 MB time
-that is over a tenth of it) is skipped and shown as ``> budget``.
+seconds (shown as ``> budget``); a size whose time is already known to exceed the budget
+(ten times a 0.1 MB time that is over a tenth of it) is skipped and shown the same way; after
+a smaller size crashed or was killed, a larger one is "not run". Tiny times (cleaning,
+money on text without figures) make noisy ratios.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ sys.path.insert(0, str(PROJECT_ROOT))  # tests/hostile.py holds the generators t
 from tests.hostile import GENERATORS, MEGABYTE, SECONDS_PER_MB_BOUND, STAGES, Timing, time_stage, warm_up  # noqa: E402
 
 
-def cell(timing: Timing | None, budget: float) -> str:
+def cell(timing: Timing | str, budget: float) -> str:
     """One table cell: s/MB, or why there is no figure."""
-    if timing is None:
-        return f"> {budget:.0f} s"
+    if isinstance(timing, str):
+        return timing
     if timing.error:
         return "crash: " + timing.error.split(":")[0]
     if not timing.prepared:
@@ -37,16 +39,17 @@ def cell(timing: Timing | None, budget: float) -> str:
     return f"{timing.seconds_per_mb:.2f}"
 
 
-def measure(generator: str, stage: str, sizes: list[float], budget: float) -> list[Timing | None]:
-    """Timings at each size (MB, ascending); None where the time surely exceeds the budget."""
-    timings: list[Timing | None] = []
+def measure(generator: str, stage: str, sizes: list[float], budget: float) -> list[Timing | str]:
+    """Timings at each size (MB, ascending), or why a size was not run: the smaller size
+    failed, or even linear growth from it would pass the budget."""
+    timings: list[Timing | str] = []
     for megabytes in sizes:
-        previous = next((t for t in reversed(timings) if t is not None), None)
-        if timings and (
-            previous is None or previous.seconds is None
-            or previous.seconds * megabytes / previous.megabytes > budget
-        ):
-            timings.append(None)  # linear growth from the last size would already pass the budget
+        previous = timings[-1] if timings else None
+        if isinstance(previous, str) or (previous is not None and previous.seconds is None):
+            timings.append("not run")
+            continue
+        if previous is not None and previous.seconds * megabytes / previous.megabytes > budget:
+            timings.append(f"> {budget:.0f} s")
             continue
         raw = GENERATORS[generator](int(megabytes * MEGABYTE), 0)
         timings.append(time_stage(stage, raw, budget, generator))
@@ -72,7 +75,7 @@ def main() -> None:
             first, last = timings[0], timings[-1]
             ratio = (
                 f"{last.seconds_per_mb / first.seconds_per_mb:.1f}"
-                if first and last and first.seconds_per_mb and last.seconds_per_mb
+                if isinstance(first, Timing) and isinstance(last, Timing) and first.seconds_per_mb and last.seconds_per_mb
                 else "—"
             )
             row = [generator, stage, *(cell(t, args.budget) for t in timings), ratio]

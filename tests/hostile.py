@@ -243,6 +243,7 @@ STAGES: dict[str, Stage] = {
         Stage("money", _cleaned, find_monetary_figures),
         Stage("agreements", _agreement_inputs, lambda args: find_agreements(args[0], args[1], organisations=args[2])),
         Stage("document", _cleaned, extract_document),
+        Stage("article", lambda raw: raw, lambda raw: extract_document(clean_text(raw).text)),  # cleaning + document
     ]
 }
 
