@@ -7,7 +7,8 @@ followed by ``extract_document``) spends at most
 ``SECONDS_PER_MB_BOUND`` seconds per megabyte; fixed cases check every generator at 1 MB.
 The bound is a guard against quadratic blow-ups, not a speed target: a quadratic path that
 costs a second on 0.1 MB costs a hundred on 1 MB. Each stage runs in a forked child killed at
-the bound, so a blow-up costs the bound and never hangs the suite.
+the bound, so a blow-up costs the bound and never hangs the suite; a run over the bound is
+tried once more (the faster counts), so one slow moment of a busy machine does not fail it.
 """
 
 from __future__ import annotations
@@ -68,9 +69,15 @@ def assert_linear(timing: Timing) -> None:
 
 def run_within_bound(stage: str, raw: str, generator: str) -> Timing:
     """Time a stage on ``raw``, killed once it has spent the bound's seconds for this size
-    (plus one second of slack for forking on a busy machine)."""
+    (plus one second of slack for forking). A run over the bound is tried once more and the
+    faster run counts: a busy machine can slow one run down, a quadratic path fails both."""
     megabytes = len(raw.encode("utf-8")) / MEGABYTE
-    return time_stage(stage, raw, SECONDS_PER_MB_BOUND * megabytes + 1.0, generator)
+    deadline = SECONDS_PER_MB_BOUND * megabytes + 1.0
+    first = time_stage(stage, raw, deadline, generator)
+    if first.error or (first.seconds_per_mb is not None and first.seconds_per_mb <= SECONDS_PER_MB_BOUND):
+        return first
+    second = time_stage(stage, raw, deadline, generator)
+    return second if second.seconds is not None and (first.seconds is None or second.seconds < first.seconds) else first
 
 
 mixes = st.lists(
