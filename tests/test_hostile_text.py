@@ -89,7 +89,7 @@ mixes = st.lists(
 
 @pytest.mark.parametrize("stage", _marked(STAGES, BLOCKED_STAGES))
 @settings(
-    max_examples=4,
+    max_examples=3,
     deadline=None,
     derandomize=True,
     database=None,
