@@ -120,3 +120,12 @@ def test_the_timer_reports_a_stage_still_running_instead_of_waiting_for_it() -> 
     timing = time_stage("document", raw, 0.01, "one_line_article")
     assert timing.prepared and timing.seconds is None and timing.error is None, timing.describe()
     assert "still running after" in timing.describe()
+
+
+@pytest.mark.parametrize("generator", sorted(GENERATORS))
+def test_generators_give_the_size_asked_for_and_repeat_with_their_seed(generator: str) -> None:
+    """The 1 MB cases are 1 MB: a generator fills the bytes asked (less at most one split
+    UTF-8 character) and gives the same text for the same seed."""
+    text = GENERATORS[generator](50_000, 3)
+    assert 49_996 <= len(text.encode("utf-8")) <= 50_000
+    assert GENERATORS[generator](50_000, 3) == text
