@@ -258,7 +258,7 @@ def warm_up() -> None:
 class Timing:
     """Seconds one stage took on ``megabytes`` of input. ``seconds`` is None when the stage
     did not finish: still running at the deadline, its input (the earlier stages) not ready
-    in three deadlines, or ``error`` (an exception it raised, such as a RecursionError)."""
+    in two deadlines and 5 s, or ``error`` (an exception it raised, such as a RecursionError)."""
 
     generator: str
     stage: str
@@ -277,7 +277,7 @@ class Timing:
         if self.error:
             return f"{what}: crashed with {self.error}"
         if not self.prepared:
-            return f"{what}: its input (earlier stages) not ready after {3 * self.deadline + 5:.0f} s"
+            return f"{what}: its input (earlier stages) not ready after {2 * self.deadline + 5:.0f} s"
         if self.seconds is None:
             return f"{what}: still running after {self.deadline:.0f} s"
         return f"{what}: {self.seconds:.2f} s = {self.seconds_per_mb:.2f} s/MB"
@@ -308,7 +308,7 @@ def time_stage(stage_name: str, raw: str, deadline: float, generator: str = "tex
     prepared, seconds, error = False, None, None
     try:
         # preparing runs the earlier stages (cleaning; figures and organisations for agreements)
-        if receiver.poll(3 * deadline + 5.0):
+        if receiver.poll(2 * deadline + 5.0):
             kind, value = receiver.recv()
             prepared = kind == "prepared"
             error = value if kind == "error" else None

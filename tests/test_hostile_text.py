@@ -14,7 +14,7 @@ tried once more (the faster counts), so one slow moment of a busy machine does n
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from tests.hostile import GENERATORS, MEGABYTE, SECONDS_PER_MB_BOUND, STAGES, Timing, mix, time_stage, warm_up
@@ -74,8 +74,9 @@ def run_within_bound(stage: str, raw: str, generator: str) -> Timing:
     megabytes = len(raw.encode("utf-8")) / MEGABYTE
     deadline = SECONDS_PER_MB_BOUND * megabytes + 1.0
     first = time_stage(stage, raw, deadline, generator)
-    if first.error or (first.seconds_per_mb is not None and first.seconds_per_mb <= SECONDS_PER_MB_BOUND):
-        return first
+    passed = first.seconds_per_mb is not None and first.seconds_per_mb <= SECONDS_PER_MB_BOUND
+    if passed or first.error or not first.prepared:
+        return first  # a pass, a crash or inputs that never came: a second run changes nothing
     second = time_stage(stage, raw, deadline, generator)
     return second if second.seconds is not None and (first.seconds is None or second.seconds < first.seconds) else first
 
@@ -97,6 +98,10 @@ mixes = st.lists(
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(parts=mixes, size=st.integers(min_value=50_000, max_value=300_000), seed=st.integers(0, 2**16))
+# the known attacks on each extractor, always tried first, alone at 0.2 MB
+@example(parts=[("capitalised_run", 1.0)], size=200_000, seed=0)
+@example(parts=[("repeated_figures", 1.0)], size=200_000, seed=0)
+@example(parts=[("endless_sentence", 1.0)], size=200_000, seed=0)
 def test_stage_stays_under_the_bound_on_mixed_hostile_text(
     stage: str, parts: list[tuple[str, float]], size: int, seed: int
 ) -> None:
