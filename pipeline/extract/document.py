@@ -6,6 +6,7 @@ for a single text, resolving organisations within that text only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.extract.agreements import Agreement, PartyMention, find_agreements
@@ -27,6 +28,26 @@ class Extraction:
     agreements: list[Agreement]
 
 
+def organisations_of_mentions(mentions: Sequence[OrgMention]) -> tuple[list[Organisation], list[Organisation]]:
+    """The organisations of one text's mentions, and the organisation of each mention in order.
+
+    >>> mentions = find_organisation_mentions("The Bank of China lends; the Bank of China grows.")
+    >>> organisations, named = organisations_of_mentions(mentions)
+    >>> [o.name for o in organisations], len(named)
+    (['Bank of China'], 2)
+    """
+    organisations, org_id_of = resolve_organisations({"doc": list(mentions)})
+    by_id = {o.org_id: o for o in organisations}
+    return organisations, [by_id[org_id_of[m.key]] for m in mentions]
+
+
+def party_mentions(mentions: Sequence[OrgMention]) -> list[PartyMention]:
+    """The possible parties of one text's agreements: each mention by its organisation's
+    canonical name and type."""
+    _, named = organisations_of_mentions(mentions)
+    return [PartyMention(m.start, m.end, o.name, o.type) for m, o in zip(mentions, named)]
+
+
 def extract_document(text: str) -> Extraction:
     """Organisations, monetary figures and agreements of one cleaned text.
 
@@ -35,9 +56,7 @@ def extract_document(text: str) -> Extraction:
     [('$400 billion gas deal with CNPC', ['Gazprom', 'China National Petroleum Corporation'], 400000000000.0)]
     """
     mentions = find_organisation_mentions(text)
-    organisations, org_id_of = resolve_organisations({"doc": mentions})
-    by_id = {o.org_id: o for o in organisations}
-    named = [by_id[org_id_of[m.key]] for m in mentions]
+    organisations, named = organisations_of_mentions(mentions)
     parties = [PartyMention(m.start, m.end, o.name, o.type) for m, o in zip(mentions, named)]
     figures = find_monetary_figures(text)
     return Extraction(mentions, organisations, named, figures, find_agreements(text, figures, organisations=parties))

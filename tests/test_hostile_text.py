@@ -1,0 +1,136 @@
+"""Every per-document stage stays linear on hostile text (README, "Hostile text").
+
+A hypothesis property test draws mixes of the adversarial generators of ``tests/hostile.py``
+(which generators, their weights, the size up to 0.3 MB, the seed) and checks that each stage
+(cleaning, organisations, money, agreements, the whole ``extract_document``, and cleaning
+followed by ``extract_document``) spends at most
+``SECONDS_PER_MB_BOUND`` seconds per megabyte; fixed cases check every generator at 1 MB.
+The bound is a guard against quadratic blow-ups, not a speed target: a quadratic path that
+costs a second on 0.1 MB costs a hundred on 1 MB. Each stage runs in a forked child killed at
+the bound, so a blow-up costs the bound and never hangs the suite; a run over the bound is
+tried once more (the faster counts), so one slow moment of a busy machine does not fail it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+
+from tests.hostile import GENERATORS, MEGABYTE, SECONDS_PER_MB_BOUND, STAGES, Timing, mix, time_stage, warm_up
+
+PATCHES = "docs-drafts/hostile-patches/"
+
+#: Known superlinear paths in files this test's owner does not own (see docs-drafts/hostile.md);
+#: the marks go when the fixes are merged.
+BLOCKED_STAGES: dict[str, str] = {
+    "organisations": f"acronym regex backtracks over capitalised runs, _split_at_and recursion, "
+    f"pairwise select_mentions, one scan per acronym ({PATCHES}organisations.diff)",
+    "money": f"overlaps() scans every earlier figure, ¥ re-counts yuan/yen words per figure ({PATCHES}money.diff)",
+    "agreements": f"phrase growth and sentence reads rescan the whole sentence per trigger; every "
+    f"agreement compared with every earlier one, figure and organisation ({PATCHES}agreements.diff)",
+    "document": "all of the above",
+    "article": "all of the above",
+}
+BLOCKED_GENERATORS: dict[str, str] = {
+    "repeated_head_word": f"organisations: acronym regex backtracking ({PATCHES}organisations.diff)",
+    "capitalised_run": f"organisations: acronym regex backtracking ({PATCHES}organisations.diff)",
+    "and_chain": f"organisations: _split_at_and recursion (RecursionError) ({PATCHES}organisations.diff)",
+    "unicode_names": f"organisations: pairwise select_mentions, slug collisions ({PATCHES}organisations.diff)",
+    "repeated_figures": f"money: overlaps() ({PATCHES}money.diff)",
+    "varied_figures": f"money: overlaps(), ¥ word counts per figure ({PATCHES}money.diff)",
+    "endless_sentence": f"agreements: per-trigger sentence rescans ({PATCHES}agreements.diff)",
+    "comma_flood": f"agreements: per-trigger sentence rescans ({PATCHES}agreements.diff)",
+    "acronym_definitions": f"organisations: one text scan per acronym ({PATCHES}organisations.diff)",
+    "one_line_article": f"agreements: per-agreement scans of all organisations and figures ({PATCHES}agreements.diff)",
+}
+
+
+def _marked(names: dict[str, str], blocked: dict[str, str]) -> list[object]:
+    return [
+        pytest.param(name, marks=pytest.mark.xfail(strict=False, reason=blocked[name])) if name in blocked else name
+        for name in names
+    ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def rules_loaded() -> None:
+    """Rules compiled once in this process, so every forked child starts warm."""
+    warm_up()
+
+
+def assert_linear(timing: Timing) -> None:
+    assert timing.error is None, timing.describe()
+    assert timing.prepared, timing.describe()
+    assert timing.seconds_per_mb is not None and timing.seconds_per_mb <= SECONDS_PER_MB_BOUND, (
+        f"{timing.describe()} (bound {SECONDS_PER_MB_BOUND:g} s/MB)"
+    )
+
+
+def run_within_bound(stage: str, raw: str, generator: str) -> Timing:
+    """Time a stage on ``raw``, killed once it has spent the bound's seconds for this size
+    (plus one second of slack for forking). A run over the bound is tried once more and the
+    faster run counts: a busy machine can slow one run down, a quadratic path fails both."""
+    megabytes = len(raw.encode("utf-8")) / MEGABYTE
+    deadline = SECONDS_PER_MB_BOUND * megabytes + 1.0
+    first = time_stage(stage, raw, deadline, generator)
+    passed = first.seconds_per_mb is not None and first.seconds_per_mb <= SECONDS_PER_MB_BOUND
+    if passed or first.error or not first.prepared:
+        return first  # a pass, a crash or inputs that never came: a second run changes nothing
+    second = time_stage(stage, raw, deadline, generator)
+    return second if second.seconds is not None and (first.seconds is None or second.seconds < first.seconds) else first
+
+
+mixes = st.lists(
+    st.tuples(st.sampled_from(sorted(GENERATORS)), st.floats(min_value=0.1, max_value=1.0)),
+    min_size=1,
+    max_size=3,
+)
+
+
+@pytest.mark.parametrize("stage", _marked(STAGES, BLOCKED_STAGES))
+@settings(
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=(Phase.explicit, Phase.generate),  # shrinking a timing failure only repeats it
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(parts=mixes, size=st.integers(min_value=50_000, max_value=300_000), seed=st.integers(0, 2**16))
+# the known attacks on each extractor, always tried first, alone at 0.2 MB
+@example(parts=[("capitalised_run", 1.0)], size=200_000, seed=0)
+@example(parts=[("repeated_figures", 1.0)], size=200_000, seed=0)
+@example(parts=[("endless_sentence", 1.0)], size=200_000, seed=0)
+def test_stage_stays_under_the_bound_on_mixed_hostile_text(
+    stage: str, parts: list[tuple[str, float]], size: int, seed: int
+) -> None:
+    raw = mix(parts, size, seed)
+    assert_linear(run_within_bound(stage, raw, "+".join(name for name, _ in parts)))
+
+
+@pytest.mark.parametrize("generator", _marked(GENERATORS, BLOCKED_GENERATORS))
+def test_whole_document_path_stays_under_the_bound_at_one_megabyte(generator: str) -> None:
+    """Cleaning and then every extractor (``extract_document``) on 1 MB of each generator; a
+    0.1 MB run first, so that a blow-up fails in a fraction of the time."""
+    for megabytes in (0.1, 1.0):
+        raw = GENERATORS[generator](int(megabytes * MEGABYTE), 0)
+        assert_linear(run_within_bound("article", raw, generator))
+
+
+def test_the_timer_reports_a_stage_still_running_instead_of_waiting_for_it() -> None:
+    """The guard itself: a stage still running at its deadline is killed and reported (no
+    extraction of a megabyte takes a hundredth of a second)."""
+    raw = GENERATORS["one_line_article"](MEGABYTE, 0)
+    timing = time_stage("document", raw, 0.01, "one_line_article")
+    assert timing.prepared and timing.seconds is None and timing.error is None, timing.describe()
+    assert "still running after" in timing.describe()
+
+
+@pytest.mark.parametrize("generator", sorted(GENERATORS))
+def test_generators_give_the_size_asked_for_and_repeat_with_their_seed(generator: str) -> None:
+    """The 1 MB cases are 1 MB: a generator fills the bytes asked (less at most one split
+    UTF-8 character) and gives the same text for the same seed."""
+    text = GENERATORS[generator](50_000, 3)
+    assert 49_996 <= len(text.encode("utf-8")) <= 50_000
+    assert GENERATORS[generator](50_000, 3) == text
