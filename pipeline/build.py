@@ -7,6 +7,7 @@ across documents.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -90,11 +91,12 @@ def build_documents(raw_articles: pd.DataFrame) -> tuple[pd.DataFrame, list[dict
     return make_frame("documents", rows), problems
 
 
-def build_organisation_tables(documents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``organisation_mentions`` and ``organisations``: find per document, resolve across all."""
-    mentions_by_doc = {
-        d.doc_id: find_organisation_mentions(d.text) for d in documents.itertuples(index=False)
-    }
+def build_organisation_tables(
+    documents: pd.DataFrame, find_mentions: Callable = find_organisation_mentions
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``organisation_mentions`` and ``organisations``: find per document (``find_mentions``,
+    e.g. a cached one), resolve across all."""
+    mentions_by_doc = {d.doc_id: find_mentions(d.text) for d in documents.itertuples(index=False)}
     organisations, id_of = resolve_organisations(mentions_by_doc)
     mention_rows = [
         {
@@ -113,7 +115,7 @@ def build_organisation_tables(documents: pd.DataFrame) -> tuple[pd.DataFrame, pd
     return make_frame("organisation_mentions", mention_rows), make_frame("organisations", org_rows)
 
 
-def build_monetary_figures(documents: pd.DataFrame) -> pd.DataFrame:
+def build_monetary_figures(documents: pd.DataFrame, find_figures: Callable = find_monetary_figures) -> pd.DataFrame:
     rows = [
         {
             "figure_id": figure_id(d.doc_id, f.start),
@@ -130,7 +132,7 @@ def build_monetary_figures(documents: pd.DataFrame) -> pd.DataFrame:
             "per": f.per,
         }
         for d in documents.itertuples(index=False)
-        for f in find_monetary_figures(d.text)
+        for f in find_figures(d.text)
     ]
     return make_frame("monetary_figures", rows)
 
@@ -173,11 +175,13 @@ def build_agreements(
     monetary_figures: pd.DataFrame,
     organisation_mentions: pd.DataFrame,
     organisations: pd.DataFrame,
+    find: Callable = find_agreements,
 ) -> pd.DataFrame:
-    """``agreements``: found per document with its figures and organisations, then clustered."""
+    """``agreements``: found per document (``find``, e.g. a cached one) with its figures and
+    organisations, then clustered across documents."""
     parties = party_mentions_by_doc(organisation_mentions, organisations)
     found = {
-        d.doc_id: find_agreements(
+        d.doc_id: find(
             d.text,
             figures_of(monetary_figures, d.doc_id),
             organisations=parties.get(d.doc_id, []),

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import __version__
+from pipeline.publish.changes import unchanged_version, write_changes
 from pipeline.publish.checksums import sha256_file
 from pipeline.publish.datapackage import build_datapackage, check_datapackage
 from pipeline.publish.dictionary import render_dictionary
@@ -49,6 +50,7 @@ class Release:
     path: Path
     row_counts: dict[str, int]
     warnings: list[str]
+    unchanged: bool = False  # the tables equal the latest release's: nothing was published
 
 
 def new_version_id(now: datetime, releases_dir: Path) -> str:
@@ -205,6 +207,9 @@ def publish_release(
     now = now or datetime.now(UTC)
     releases_dir = output_dir / "releases"
     releases_dir.mkdir(parents=True, exist_ok=True)
+    latest = latest_release(releases_dir)
+    if unchanged_version(tables, releases_dir, latest["version"] if latest else None):
+        return Release(latest["version"], releases_dir / latest["version"], latest["row_counts"], [], unchanged=True)
     version = new_version_id(now, releases_dir)
     staging = releases_dir / f".staging-{version}"
     staging.mkdir()
@@ -237,6 +242,7 @@ def publish_release(
         (staging / "DATA_DICTIONARY.md").write_text(render_dictionary(version), encoding="utf-8")
         row_counts = {n: len(staged[n]) for n in TABLE_NAMES}
         created = now.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        changes = write_changes(staging, staged, releases_dir / previous["version"] if previous else None, version)
         descriptor = build_datapackage(staging, version, created, sources)
         (staging / "datapackage.json").write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -259,6 +265,7 @@ def publish_release(
                 {"version": previous["version"], "row_counts": previous["row_counts"]} if previous else None
             ),
             "validation": validation_outcome(results),
+            **changes,  # previous_version, changes (counts per table and op), content_digests
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         write_checksums(staging)
