@@ -28,11 +28,18 @@ from pipeline.defs.resources import PipelineSettings
 from pipeline.ingest.fingerprint import inventory, inventory_digest
 
 RAW_FOLDER = dg.AssetKey("raw_folder")
+#: A dependency is ready when its blocking checks passed, or when it is requested in this same
+#: tick: then its checks run in the same run, and a failure there skips this asset.
+DEPENDENCY_READY = (
+    dg.AutomationCondition.will_be_requested()
+    | dg.AutomationCondition.all_checks_match(dg.AutomationCondition.check_passed(), blocking_only=True)
+).with_label("requested now or blocking checks passed")
 #: The condition every asset materialises under: a dependency changed, none is missing or
-#: running, and every blocking check of the dependencies passed (or runs in the same run).
+#: running, and every dependency is ready. A new raw_folder version thus gives one run of
+#: every asset (not one run per layer), and a failed blocking check is never built upon.
 AUTOMATION_CONDITION = (
-    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
-).with_label("eager, blocking checks passed")
+    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_match(DEPENDENCY_READY)
+).with_label("eager, blocking checks respected")
 
 
 @dataclass(frozen=True)
