@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.cleaning import clean_text
+from pipeline.ingest.cleaning import CleanedDocument, clean_text
 from pipeline.extract.agreements import PartyMention, assign_clusters, find_agreements
 from pipeline.extract.money import MoneyFigure, find_monetary_figures
 from pipeline.extract.organisations import find_organisation_mentions, resolve_organisations
@@ -64,12 +64,14 @@ def source_records(raw_articles: pd.DataFrame) -> list[dict]:
     return inventory.where(inventory.notna(), None).to_dict("records")
 
 
-def build_documents(raw_articles: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
-    """Clean every readable article. Returns the documents table and the articles that
-    yielded no text after cleaning (as ``{source_file, problem}``)."""
+def build_documents(
+    raw_articles: pd.DataFrame, clean: Callable[[str], CleanedDocument] = clean_text
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Clean every readable article (``clean``, e.g. a cached one). Returns the documents
+    table and the articles that yielded no text after cleaning (as ``{source_file, problem}``)."""
     rows, problems = [], []
     for raw in raw_articles[raw_articles["status"] == "ok"].itertuples(index=False):
-        cleaned = clean_text(raw.text)
+        cleaned = clean(raw.text)
         if not cleaned.text:
             problems.append({"source_file": raw.source_file, "problem": "no text left after cleaning"})
             continue
@@ -139,34 +141,39 @@ def build_monetary_figures(documents: pd.DataFrame, find_figures: Callable = fin
 
 def figures_of(monetary_figures: pd.DataFrame, doc_id: str) -> list[MoneyFigure]:
     """The rows of one document's figures, back as :class:`MoneyFigure` values."""
-    rows = monetary_figures[monetary_figures["doc_id"] == doc_id]
-    return [
-        MoneyFigure(
-            start=int(r.start),
-            end=int(r.end),
-            text=r.text,
-            amount=None if pd.isna(r.amount) else float(r.amount),
-            low=None if pd.isna(r.low) else float(r.low),
-            high=None if pd.isna(r.high) else float(r.high),
-            currency=None if pd.isna(r.currency) else r.currency,
-            qualifier=r.qualifier,
-            multiplier=None if pd.isna(r.multiplier) else r.multiplier,
-            per=None if pd.isna(r.per) else r.per,
+    return figures_by_doc(monetary_figures[monetary_figures["doc_id"] == doc_id]).get(doc_id, [])
+
+
+def figures_by_doc(monetary_figures: pd.DataFrame) -> dict[str, list[MoneyFigure]]:
+    """Every document's figures as :class:`MoneyFigure` values, in one pass over the table
+    (filtering the table once per document is quadratic in the corpus)."""
+    out: dict[str, list[MoneyFigure]] = {}
+    for r in monetary_figures.itertuples(index=False):
+        out.setdefault(r.doc_id, []).append(
+            MoneyFigure(
+                start=int(r.start),
+                end=int(r.end),
+                text=r.text,
+                amount=None if pd.isna(r.amount) else float(r.amount),
+                low=None if pd.isna(r.low) else float(r.low),
+                high=None if pd.isna(r.high) else float(r.high),
+                currency=None if pd.isna(r.currency) else r.currency,
+                qualifier=r.qualifier,
+                multiplier=None if pd.isna(r.multiplier) else r.multiplier,
+                per=None if pd.isna(r.per) else r.per,
+            )
         )
-        for r in rows.itertuples(index=False)
-    ]
+    return out
 
 
 def party_mentions_by_doc(
     organisation_mentions: pd.DataFrame, organisations: pd.DataFrame
 ) -> dict[str, list[PartyMention]]:
     """Each document's organisation mentions with their canonical names, as possible parties."""
-    org = organisations.set_index("org_id")
+    name_and_type = dict(zip(organisations["org_id"], zip(organisations["name"], organisations["type"])))
     out: dict[str, list[PartyMention]] = {}
     for r in organisation_mentions.itertuples(index=False):
-        out.setdefault(r.doc_id, []).append(
-            PartyMention(int(r.start), int(r.end), org.at[r.org_id, "name"], org.at[r.org_id, "type"])
-        )
+        out.setdefault(r.doc_id, []).append(PartyMention(int(r.start), int(r.end), *name_and_type[r.org_id]))
     return out
 
 
@@ -180,10 +187,11 @@ def build_agreements(
     """``agreements``: found per document (``find``, e.g. a cached one) with its figures and
     organisations, then clustered across documents."""
     parties = party_mentions_by_doc(organisation_mentions, organisations)
+    figures = figures_by_doc(monetary_figures)
     found = {
         d.doc_id: find(
             d.text,
-            figures_of(monetary_figures, d.doc_id),
+            figures.get(d.doc_id, []),
             organisations=parties.get(d.doc_id, []),
         )
         for d in documents.itertuples(index=False)

@@ -30,7 +30,7 @@ def test_raw_articles_inventories_good_and_bad_files(articles_dir, tmp_path):
 def test_documents_and_figures_from_assets_called_directly(articles_dir, tmp_path):
     settings = PipelineSettings(raw_dir=str(articles_dir), output_dir=str(tmp_path / "out"))
     raw = _value(raw_articles(dg.build_asset_context(), settings=settings))
-    docs = _value(documents(dg.build_asset_context(), raw_articles=raw))
+    docs = _value(documents(dg.build_asset_context(), settings=settings, raw_articles=raw))
     assert len(docs) == 6  # five seeds and the legacy-encoded article
     assert docs.set_index("source_file").loc["legacy.txt", "title"] == "Café deal"
     figures = _value(monetary_figures(settings=settings, documents=docs))
@@ -44,7 +44,7 @@ def test_documents_and_figures_from_assets_called_directly(articles_dir, tmp_pat
 def test_suite_checks_called_directly_pass_and_fail(articles_dir, tmp_path):
     settings = PipelineSettings(raw_dir=str(articles_dir), output_dir=str(tmp_path / "out"))
     raw = _value(raw_articles(dg.build_asset_context(), settings=settings))
-    docs = _value(documents(dg.build_asset_context(), raw_articles=raw))
+    docs = _value(documents(dg.build_asset_context(), settings=settings, raw_articles=raw))
     figures = _value(monetary_figures(settings=settings, documents=docs))
     assert documents_suite(settings=settings, documents=docs).passed
     # a seed says "invest billion": the source's own defect is a warning, not an error

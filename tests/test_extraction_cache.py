@@ -21,16 +21,17 @@ from .conftest import RAW
 
 
 def build_with(raw_dir: Path, cache: ExtractionCache | None) -> dict[str, pd.DataFrame]:
-    documents, _ = build_documents(build_raw_articles(raw_dir))
     if cache is None:
+        documents, _ = build_documents(build_raw_articles(raw_dir))
         mentions, organisations = build_organisation_tables(documents)
         figures = build_monetary_figures(documents)
         agreements = build_agreements(documents, figures, mentions, organisations)
     else:
+        documents, _ = build_documents(build_raw_articles(raw_dir), cache.clean_text)
         mentions, organisations = build_organisation_tables(documents, cache.find_organisation_mentions)
         figures = build_monetary_figures(documents, cache.find_monetary_figures)
         agreements = build_agreements(documents, figures, mentions, organisations, cache.find_agreements)
-    return {"organisation_mentions": mentions, "organisations": organisations,
+    return {"documents": documents, "organisation_mentions": mentions, "organisations": organisations,
             "monetary_figures": figures, "agreements": agreements}
 
 
@@ -52,10 +53,10 @@ def test_cached_results_equal_fresh_extraction_and_are_reused(raw_dir, tmp_path)
     fresh = build_with(raw_dir, None)
     first = ExtractionCache(tmp_path / "cache")
     assert_same_tables(build_with(raw_dir, first), fresh)
-    assert first.hits == 0 and first.misses == 3 * 5  # three steps, five articles
+    assert first.hits == 0 and first.misses == 4 * 5  # four steps, five articles
     second = ExtractionCache(tmp_path / "cache")
     assert_same_tables(build_with(raw_dir, second), fresh)
-    assert second.hits == 3 * 5 and second.misses == 0
+    assert second.hits == 4 * 5 and second.misses == 0
 
 
 def test_one_changed_article_is_extracted_again_alone(raw_dir, tmp_path):
@@ -65,9 +66,9 @@ def test_one_changed_article_is_extracted_again_alone(raw_dir, tmp_path):
                        encoding="utf-8")
     cache = ExtractionCache(tmp_path / "cache")
     tables = build_with(raw_dir, cache)
-    # organisations and money: that article only; agreements: that article, plus any other
-    # whose organisations' canonical names the new text changed (none here)
-    assert cache.misses == 3 and cache.hits == 3 * 4
+    # cleaning, organisations and money: that article only; agreements: that article, plus
+    # any other whose organisations' canonical names the new text changed (none here)
+    assert cache.misses == 4 and cache.hits == 4 * 4
     assert_same_tables(tables, build_with(raw_dir, None))
 
 
@@ -75,7 +76,7 @@ def test_a_new_code_version_extracts_everything_and_drops_the_old_results(raw_di
     build_with(raw_dir, ExtractionCache(tmp_path / "cache", code_version="1+aaa"))
     cache = ExtractionCache(tmp_path / "cache", code_version="1+bbb")
     build_with(raw_dir, cache)
-    assert cache.hits == 0 and cache.misses == 15
+    assert cache.hits == 0 and cache.misses == 4 * 5
     assert [p.name for p in (tmp_path / "cache").iterdir()] == ["1+bbb"]
 
 

@@ -72,12 +72,15 @@ def raw_articles(context: dg.AssetExecutionContext, settings: PipelineSettings) 
     description="Cleaned article text (title as first line, page furniture removed); "
     "every offset in the other tables indexes documents.text.",
 )
-def documents(context: dg.AssetExecutionContext, raw_articles: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    frame, problems = build_documents(raw_articles)
+def documents(
+    context: dg.AssetExecutionContext, settings: PipelineSettings, raw_articles: pd.DataFrame
+) -> dg.Output[pd.DataFrame]:
+    cache = extraction_cache(settings)
+    frame, problems = build_documents(raw_articles, cache.clean_text)
     for p in problems:
         context.log.warning(f"rejected source {p['source_file']}: {p['problem']}")
     removed = int(frame["removed_lines"].map(len).sum()) if len(frame) else 0
-    return dg.Output(frame, metadata=table_metadata("documents", frame) | {"removed_lines": removed})
+    return dg.Output(frame, metadata=table_metadata("documents", frame) | {"removed_lines": removed} | cache_metadata(cache))
 
 
 @dg.multi_asset(

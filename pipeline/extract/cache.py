@@ -2,7 +2,8 @@
 
 A result is stored under ``<output>/cache/<code_version>/<step>/<key[:2]>/<key>.json`` where
 
-- ``key`` is the sha256 of everything the per-article step reads: the cleaned text, and for
+- ``key`` is the sha256 of everything the per-article step reads: the raw text for
+  cleaning, the cleaned text for the extractors, and for
   agreements also the article's monetary figures and its organisation mentions with their
   canonical names (those can change when another article is added);
 - ``code_version`` is the package version plus a digest of the extractors' source files and
@@ -32,6 +33,7 @@ from pipeline import __version__
 from pipeline.extract.agreements import Agreement, PartyMention, find_agreements
 from pipeline.extract.money import MoneyFigure, find_monetary_figures
 from pipeline.extract.organisations import OrgMention, find_organisation_mentions
+from pipeline.ingest.cleaning import CleanedDocument, RemovedLine, clean_text
 from pipeline.paths import PROJECT_ROOT, RULES_DIR
 
 #: Source files whose code decides what the per-article extractors return.
@@ -75,7 +77,7 @@ def input_key(*parts: Any) -> str:
     (True, False)
     """
     payload = json.dumps(
-        [[asdict(p) for p in part] if isinstance(part, list) and part and hasattr(part[0], "__dataclass_fields__") else part
+        [[vars(p) for p in part] if isinstance(part, list) and part and hasattr(part[0], "__dataclass_fields__") else part
          for part in parts],
         sort_keys=True, ensure_ascii=False, separators=(",", ":"),
     )
@@ -134,7 +136,11 @@ class ExtractionCache:
         self.put(step, key, [asdict(r) for r in result])
         return result
 
-    # The per-article extractors with their results kept: same signatures as the originals.
+    # The per-article steps with their results kept: same signatures as the originals.
+
+    def clean_text(self, raw_text: str) -> CleanedDocument:
+        stored = self.memo("cleaning", input_key(raw_text), lambda: [clean_text(raw_text)], _cleaned)
+        return stored[0]
 
     def find_organisation_mentions(self, text: str) -> list[OrgMention]:
         return self.memo("organisations", input_key(text), lambda: find_organisation_mentions(text),
@@ -153,6 +159,11 @@ class ExtractionCache:
             lambda: find_agreements(text, figures, organisations=parties),
             _agreement,
         )
+
+
+def _cleaned(record: dict[str, Any]) -> CleanedDocument:
+    """A :class:`CleanedDocument` back from JSON."""
+    return CleanedDocument(record["title"], record["text"], [RemovedLine(**r) for r in record["removed_lines"]])
 
 
 def _agreement(record: dict[str, Any]) -> Agreement:
