@@ -105,6 +105,11 @@ def main() -> None:
         again = release(raw2, out, instance)
         print(f"release run: full {full:.1f} s, unchanged {unchanged:.1f} s (publishes nothing), "
               f"one changed {again:.1f} s: {100 * again / full:.0f}% of full")
+        print("steps of the one-changed run: " + ", ".join(
+            f"{s.step_key} {s.end_time - s.start_time:.1f} s"
+            for s in instance.get_run_step_stats(instance.get_runs(limit=1)[0].run_id)
+            if s.start_time and s.end_time
+        ))
 
 
 if __name__ == "__main__":
