@@ -105,3 +105,16 @@ def test_an_unreadable_result_is_extracted_again(raw_dir, tmp_path):
     assert cache.misses == 1
     assert_same_tables(tables, build_with(raw_dir, None))
     assert not list(cache.folder.rglob(".tmp-*"))
+
+
+def test_results_no_article_uses_any_more_are_pruned(raw_dir, tmp_path):
+    build_with(raw_dir, ExtractionCache(tmp_path / "cache"))
+    gone = sorted(raw_dir.glob("*.txt"))[0]
+    gone.unlink()
+    cache = ExtractionCache(tmp_path / "cache")
+    build_with(raw_dir, cache)
+    assert cache.prune_unused() == 4  # the removed article's cleaning, organisations, money, agreements
+    assert len(list(cache.folder.rglob("*.json"))) == 4 * 4
+    again = ExtractionCache(tmp_path / "cache")
+    build_with(raw_dir, again)
+    assert again.misses == 0 and again.prune_unused() == 0

@@ -38,8 +38,11 @@ def extraction_cache(settings: PipelineSettings) -> ExtractionCache:
 
 
 def cache_metadata(cache: ExtractionCache) -> dict[str, int | str]:
-    """How many articles were read from the cache and how many extracted, shown in the UI."""
-    return {"cache_hits": cache.hits, "extracted": cache.misses, "extractor_code_version": cache.code_version}
+    """Once a step has gone over every article: drop the results no article uses any more,
+    and say how many articles were read from the cache and how many extracted (shown in the UI)."""
+    pruned = cache.prune_unused()
+    return {"cache_hits": cache.hits, "extracted": cache.misses, "cache_pruned": pruned,
+            "extractor_code_version": cache.code_version}
 
 
 @dg.asset(

@@ -93,6 +93,7 @@ class ExtractionCache:
         self.folder = self.root / self.code_version.replace("/", "_")
         self.hits = 0
         self.misses = 0
+        self.used: dict[str, set[str]] = {}
         if not self.folder.is_dir():
             self.folder.mkdir(parents=True, exist_ok=True)
             self._remove_other_versions()
@@ -127,6 +128,7 @@ class ExtractionCache:
 
     def memo(self, step: str, key: str, compute: Callable[[], list[Any]], decode: Callable[[dict], Any]) -> list[Any]:
         """The stored list of records for ``key``, else ``compute()`` stored and returned."""
+        self.used.setdefault(step, set()).add(key)
         stored = self.get(step, key)
         if stored is not None:
             self.hits += 1
@@ -135,6 +137,18 @@ class ExtractionCache:
         result = compute()
         self.put(step, key, [asdict(r) for r in result])
         return result
+
+    def prune_unused(self) -> int:
+        """Remove the results of the steps used here that this build did not read (articles
+        since removed or edited): call it after a step went over the whole corpus. Returns
+        how many files were removed."""
+        removed = 0
+        for step, keys in self.used.items():
+            for path in (self.folder / step).glob("*/*.json"):
+                if path.stem not in keys:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
 
     # The per-article steps with their results kept: same signatures as the originals.
 
