@@ -24,7 +24,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -70,18 +70,22 @@ def extractor_code_version() -> str:
     return f"{__version__}+{files_digest(PROJECT_ROOT, extractor_files())}"
 
 
-def input_key(*parts: Any) -> str:
-    """sha256 of the canonical JSON of a step's inputs (dataclasses as their fields).
+def input_key(*parts: str | list[Any]) -> str:
+    """sha256 of a step's inputs: texts as their UTF-8 bytes, lists of dataclasses as the
+    canonical JSON of their fields.
 
     >>> input_key("a text") == input_key("a text"), input_key("a text") == input_key("another")
     (True, False)
     """
-    payload = json.dumps(
-        [[vars(p) for p in part] if isinstance(part, list) and part and hasattr(part[0], "__dataclass_fields__") else part
-         for part in parts],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, str):
+            digest.update(b"T" + part.encode("utf-8"))
+        else:
+            fields = [vars(item) for item in part]
+            digest.update(b"J" + json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 class ExtractionCache:
@@ -182,5 +186,4 @@ def _cleaned(record: dict[str, Any]) -> CleanedDocument:
 
 def _agreement(record: dict[str, Any]) -> Agreement:
     """An :class:`Agreement` back from JSON (its mention spans as tuples again)."""
-    agreement = Agreement(**record)
-    return replace(agreement, mentions=[tuple(m) for m in agreement.mentions])
+    return Agreement(**(record | {"mentions": [tuple(m) for m in record["mentions"]]}))
