@@ -37,7 +37,7 @@ def extraction_cache(settings: PipelineSettings) -> ExtractionCache:
     return ExtractionCache(settings.output_path / "cache")
 
 
-def cache_metadata(cache: ExtractionCache) -> dict[str, int | str]:
+def prune_and_describe(cache: ExtractionCache) -> dict[str, int | str]:
     """Once a step has gone over every article: drop the results no article uses any more,
     and say how many articles were read from the cache and how many extracted (shown in the UI)."""
     pruned = cache.prune_unused()
@@ -83,7 +83,7 @@ def documents(
     for p in problems:
         context.log.warning(f"rejected source {p['source_file']}: {p['problem']}")
     removed = int(frame["removed_lines"].map(len).sum()) if len(frame) else 0
-    return dg.Output(frame, metadata=table_metadata("documents", frame) | {"removed_lines": removed} | cache_metadata(cache))
+    return dg.Output(frame, metadata=table_metadata("documents", frame) | {"removed_lines": removed} | prune_and_describe(cache))
 
 
 @dg.multi_asset(
@@ -105,7 +105,7 @@ def organisation_tables(settings: PipelineSettings, documents: pd.DataFrame) -> 
     cache = extraction_cache(settings)
     mentions, organisations = build_organisation_tables(documents, cache.find_organisation_mentions)
     yield dg.Output(mentions, output_name="organisation_mentions",
-                    metadata=table_metadata("organisation_mentions", mentions) | cache_metadata(cache))
+                    metadata=table_metadata("organisation_mentions", mentions) | prune_and_describe(cache))
     yield dg.Output(organisations, output_name="organisations", metadata=table_metadata("organisations", organisations))
 
 
@@ -118,7 +118,7 @@ def organisation_tables(settings: PipelineSettings, documents: pd.DataFrame) -> 
 def monetary_figures(settings: PipelineSettings, documents: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     cache = extraction_cache(settings)
     frame = build_monetary_figures(documents, cache.find_monetary_figures)
-    return dg.Output(frame, metadata=table_metadata("monetary_figures", frame) | cache_metadata(cache))
+    return dg.Output(frame, metadata=table_metadata("monetary_figures", frame) | prune_and_describe(cache))
 
 
 @dg.asset(
@@ -137,4 +137,4 @@ def agreements(
 ) -> dg.Output[pd.DataFrame]:
     cache = extraction_cache(settings)
     frame = build_agreements(documents, monetary_figures, organisation_mentions, organisations, cache.find_agreements)
-    return dg.Output(frame, metadata=table_metadata("agreements", frame) | cache_metadata(cache))
+    return dg.Output(frame, metadata=table_metadata("agreements", frame) | prune_and_describe(cache))

@@ -8,11 +8,15 @@ Layout under ``<output_dir>/releases/``::
         datapackage.json        Frictionless Data Package (paths, sha256 hashes, schemas)
         DATA_DICTIONARY.md      rendered from the schemas
         validation/             results.json and index.html (offline)
-        manifest.json           sources, pipeline version, git commit, counts, sizes
+        manifest.json           sources, pipeline version, git commit, counts, sizes,
+                                previous version, changes and content digests
+        CHANGES.md, changes/    what changed since the previous version (publish.changes)
         SHA256SUMS              checksums of every other file
 
-A release whose blocking expectations fail raises :class:`ReleaseBlocked`: nothing is
-moved into ``releases/`` and ``versions.json`` is left as it was.
+Tables equal to the latest release's (by content digest) publish nothing: the latest
+:class:`Release` comes back with ``unchanged=True``. A release whose blocking expectations
+fail raises :class:`ReleaseBlocked`: nothing is moved into ``releases/`` and
+``versions.json`` is left as it was.
 """
 
 from __future__ import annotations
