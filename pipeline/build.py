@@ -7,11 +7,12 @@ across documents.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.cleaning import clean_text
+from pipeline.ingest.cleaning import CleanedDocument, clean_text
 from pipeline.extract.agreements import PartyMention, assign_clusters, find_agreements
 from pipeline.extract.countries import country_name_of_code
 from pipeline.extract.money import MoneyFigure, find_monetary_figures
@@ -65,13 +66,14 @@ def source_records(raw_articles: pd.DataFrame) -> list[dict]:
     return [{k: (int(v) if k == "size_bytes" and v is not None else v) for k, v in r.items()} for r in records]
 
 
-def build_documents(raw_articles: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
-    """Clean every ``ok`` article. Returns the documents table and the articles that yielded
-    no text after cleaning (as ``{source_file, problem}``; the inventory already rejects
-    those, so this is empty for a frame made by :func:`build_raw_articles`)."""
+def build_documents(
+    raw_articles: pd.DataFrame, clean: Callable[[str], CleanedDocument] = clean_text
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Clean every readable article (``clean``, e.g. a cached one). Returns the documents
+    table and the articles that yielded no text after cleaning (as ``{source_file, problem}``)."""
     rows, problems = [], []
     for raw in raw_articles[raw_articles["status"] == OK].itertuples(index=False):
-        cleaned = clean_text(raw.text)
+        cleaned = clean(raw.text)
         if not cleaned.text:
             problems.append({"source_file": raw.source_file, "problem": "no text left after cleaning"})
             continue
@@ -93,11 +95,12 @@ def build_documents(raw_articles: pd.DataFrame) -> tuple[pd.DataFrame, list[dict
     return flagged_frame("documents", rows), problems
 
 
-def build_organisation_tables(documents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``organisation_mentions`` and ``organisations``: find per document, resolve across all."""
-    mentions_by_doc = {
-        d.doc_id: find_organisation_mentions(d.text) for d in documents.itertuples(index=False)
-    }
+def build_organisation_tables(
+    documents: pd.DataFrame, find_mentions: Callable = find_organisation_mentions
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``organisation_mentions`` and ``organisations``: find per document (``find_mentions``,
+    e.g. a cached one), resolve across all."""
+    mentions_by_doc = {d.doc_id: find_mentions(d.text) for d in documents.itertuples(index=False)}
     organisations, id_of = resolve_organisations(mentions_by_doc)
     mention_rows = [
         {
@@ -116,7 +119,7 @@ def build_organisation_tables(documents: pd.DataFrame) -> tuple[pd.DataFrame, pd
     return make_frame("organisation_mentions", mention_rows), make_frame("organisations", org_rows)
 
 
-def build_monetary_figures(documents: pd.DataFrame) -> pd.DataFrame:
+def build_monetary_figures(documents: pd.DataFrame, find_figures: Callable = find_monetary_figures) -> pd.DataFrame:
     rows = [
         {
             "figure_id": figure_id(d.doc_id, f.start),
@@ -133,41 +136,46 @@ def build_monetary_figures(documents: pd.DataFrame) -> pd.DataFrame:
             "per": f.per,
         }
         for d in documents.itertuples(index=False)
-        for f in find_monetary_figures(d.text)
+        for f in find_figures(d.text)
     ]
     return flagged_frame("monetary_figures", rows)
 
 
 def figures_of(monetary_figures: pd.DataFrame, doc_id: str) -> list[MoneyFigure]:
     """The rows of one document's figures, back as :class:`MoneyFigure` values."""
-    rows = monetary_figures[monetary_figures["doc_id"] == doc_id]
-    return [
-        MoneyFigure(
-            start=int(r.start),
-            end=int(r.end),
-            text=r.text,
-            amount=None if pd.isna(r.amount) else float(r.amount),
-            low=None if pd.isna(r.low) else float(r.low),
-            high=None if pd.isna(r.high) else float(r.high),
-            currency=None if pd.isna(r.currency) else r.currency,
-            qualifier=r.qualifier,
-            multiplier=None if pd.isna(r.multiplier) else r.multiplier,
-            per=None if pd.isna(r.per) else r.per,
+    return figures_by_doc(monetary_figures[monetary_figures["doc_id"] == doc_id]).get(doc_id, [])
+
+
+def figures_by_doc(monetary_figures: pd.DataFrame) -> dict[str, list[MoneyFigure]]:
+    """Every document's figures as :class:`MoneyFigure` values, in one pass over the table
+    (filtering the table once per document is quadratic in the corpus)."""
+    out: dict[str, list[MoneyFigure]] = {}
+    for r in monetary_figures.itertuples(index=False):
+        out.setdefault(r.doc_id, []).append(
+            MoneyFigure(
+                start=int(r.start),
+                end=int(r.end),
+                text=r.text,
+                amount=None if pd.isna(r.amount) else float(r.amount),
+                low=None if pd.isna(r.low) else float(r.low),
+                high=None if pd.isna(r.high) else float(r.high),
+                currency=None if pd.isna(r.currency) else r.currency,
+                qualifier=r.qualifier,
+                multiplier=None if pd.isna(r.multiplier) else r.multiplier,
+                per=None if pd.isna(r.per) else r.per,
+            )
         )
-        for r in rows.itertuples(index=False)
-    ]
+    return out
 
 
 def party_mentions_by_doc(
     organisation_mentions: pd.DataFrame, organisations: pd.DataFrame
 ) -> dict[str, list[PartyMention]]:
     """Each document's organisation mentions with their canonical names, as possible parties."""
-    org = organisations.set_index("org_id")
+    name_and_type = dict(zip(organisations["org_id"], zip(organisations["name"], organisations["type"])))
     out: dict[str, list[PartyMention]] = {}
     for r in organisation_mentions.itertuples(index=False):
-        out.setdefault(r.doc_id, []).append(
-            PartyMention(int(r.start), int(r.end), org.at[r.org_id, "name"], org.at[r.org_id, "type"])
-        )
+        out.setdefault(r.doc_id, []).append(PartyMention(int(r.start), int(r.end), *name_and_type[r.org_id]))
     return out
 
 
@@ -187,13 +195,16 @@ def build_agreements(
     monetary_figures: pd.DataFrame,
     organisation_mentions: pd.DataFrame,
     organisations: pd.DataFrame,
+    find: Callable = find_agreements,
 ) -> pd.DataFrame:
-    """``agreements``: found per document with its figures and organisations, then clustered."""
+    """``agreements``: found per document (``find``, e.g. a cached one) with its figures and
+    organisations, then clustered across documents."""
     parties = party_mentions_by_doc(organisation_mentions, organisations)
+    figures = figures_by_doc(monetary_figures)
     found = {
-        d.doc_id: find_agreements(
+        d.doc_id: find(
             d.text,
-            figures_of(monetary_figures, d.doc_id),
+            figures.get(d.doc_id, []),
             organisations=parties.get(d.doc_id, []),
         )
         for d in documents.itertuples(index=False)

@@ -11,12 +11,16 @@ from pathlib import Path
 
 def _release(args: argparse.Namespace) -> int:
     from pipeline.defs.run import RunFailed, run_release
+    from pipeline.publish.release import latest_release
 
+    before = latest_release(Path(args.output_dir).resolve() / "releases")
     try:
         path = run_release(Path(args.raw_dir), Path(args.output_dir))
     except RunFailed as error:
         print(f"pipeline release: {error}", file=sys.stderr)
         return 1
+    if before and path.name == before["version"]:  # versions are never reused: nothing was published
+        print(f"unchanged: the tables equal the latest release {before['version']}; nothing published")
     print(path)
     return 0
 

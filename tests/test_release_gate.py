@@ -13,6 +13,7 @@ from pipeline.build import build_tables
 from pipeline.publish.release import ReleaseBlocked, publish_release
 from pipeline.quality.flags import with_quality_flags
 from pipeline.tables import read_table
+from pipeline.schemas import load_table_schema
 
 from .conftest import RAW
 
@@ -51,11 +52,21 @@ def test_blocking_failure_publishes_nothing(built, tmp_path, table, column, valu
     assert json.loads((tmp_path / "releases" / "versions.json").read_text())["latest"] == first.version
 
 
+def _variant(tables: dict, n: int) -> dict:
+    """The tables with the first agreement's topic set to another allowed value (a real change)."""
+    topics = [t for t in load_table_schema("agreements").field("topic").constraints["enum"]
+              if t != tables["agreements"].loc[0, "topic"]]
+    changed = dict(tables, agreements=tables["agreements"].copy())
+    changed["agreements"].loc[0, "topic"] = topics[n]
+    return changed
+
+
 def test_published_versions_sort_by_time_and_are_read_only(built, tmp_path):
     tables, sources = built
     a = publish_release(tables, sources, tmp_path, now=datetime(2026, 1, 1, tzinfo=UTC))
-    b = publish_release(tables, sources, tmp_path, now=datetime(2026, 1, 1, tzinfo=UTC))
-    c = publish_release(tables, sources, tmp_path, now=datetime(2026, 3, 1, tzinfo=UTC))
+    b = publish_release(_variant(tables, 1), sources, tmp_path, now=datetime(2026, 1, 1, tzinfo=UTC))
+    c = publish_release(_variant(tables, 2), sources, tmp_path, now=datetime(2026, 3, 1, tzinfo=UTC))
+    assert publish_release(_variant(tables, 2), sources, tmp_path).unchanged  # equal tables: no new version
     versions = json.loads((tmp_path / "releases" / "versions.json").read_text())
     assert [v["version"] for v in versions["versions"]] == [a.version, b.version, c.version]
     assert sorted([a.version, b.version, c.version]) == [a.version, b.version, c.version]

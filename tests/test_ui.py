@@ -52,7 +52,7 @@ def test_dagster_dev_lists_every_asset(tmp_path):
             time.sleep(1)
         assert data and data["data"]["assetNodes"], "dagster dev did not answer within 180 s"
         nodes = {n["assetKey"]["path"][-1]: n["hasAssetChecks"] for n in data["data"]["assetNodes"]}
-        assert set(nodes) == {"raw_articles", "documents", "organisation_mentions", "organisations",
+        assert set(nodes) == {"raw_folder", "raw_articles", "documents", "organisation_mentions", "organisations",
                               "monetary_figures", "agreements", "release"}
         assert nodes["agreements"] and nodes["documents"]
     finally:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline.defs.automation import automated, automation_definitions, raw_folder
 from pipeline.defs.assets import agreements, documents, monetary_figures, organisation_tables, raw_articles
 from pipeline.defs.checks import SUITE_CHECKS
 from pipeline.defs.release import release
@@ -24,16 +25,20 @@ def build_definitions(raw_dir: str | None = None, output_dir: str | None = None)
     raw_dir = raw_dir or default_raw_dir()
     output_dir = output_dir or default_output_dir()
     settings = PipelineSettings(raw_dir=raw_dir, output_dir=output_dir)
+    release_job = dg.define_asset_job(
+        RELEASE_JOB,
+        selection=dg.AssetSelection.all(),
+        description="Materialise every asset from raw/ and publish a release.",
+        executor_def=dg.in_process_executor,
+    )
     return dg.Definitions(
-        assets=ASSETS,
+        assets=[*automated(ASSETS), raw_folder],
         asset_checks=SUITE_CHECKS,
-        jobs=[
-            dg.define_asset_job(
-                RELEASE_JOB,
-                selection=dg.AssetSelection.all(),
-                description="Materialise every asset from raw/ and publish a release.",
-            )
-        ],
+        jobs=[release_job],
+        # One process per run (not one per step, each importing Dagster and GX again): UI
+        # and automation runs cost about what `python -m pipeline release` costs.
+        executor=dg.in_process_executor,
+        **automation_definitions(release_job),
         resources={
             "settings": settings,
             "parquet_io_manager": ParquetIOManager(base_dir=str(settings.tables_path)),

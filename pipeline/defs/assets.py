@@ -16,6 +16,7 @@ from pipeline.build import (
     build_raw_articles,
 )
 from pipeline.defs.metadata import table_metadata
+from pipeline.extract.cache import ExtractionCache
 from pipeline.defs.resources import PipelineSettings
 from pipeline.paths import RULES_DIR
 
@@ -29,6 +30,19 @@ def code_version(*rule_files: str) -> str:
     for name in rule_files:
         digest.update((RULES_DIR / name).read_bytes())
     return f"{__version__}+{digest.hexdigest()[:12]}" if rule_files else __version__
+
+
+def extraction_cache(settings: PipelineSettings) -> ExtractionCache:
+    """Per-article results kept under ``<output_dir>/cache`` (see :mod:`pipeline.extract.cache`)."""
+    return ExtractionCache(settings.output_path / "cache")
+
+
+def prune_and_describe(cache: ExtractionCache) -> dict[str, int | str]:
+    """Once a step has gone over every article: drop the results no article uses any more,
+    and say how many articles were read from the cache and how many extracted (shown in the UI)."""
+    pruned = cache.prune_unused()
+    return {"cache_hits": cache.hits, "extracted": cache.misses, "cache_pruned": pruned,
+            "extractor_code_version": cache.code_version}
 
 
 @dg.asset(
@@ -69,12 +83,15 @@ def raw_articles(context: dg.AssetExecutionContext, settings: PipelineSettings) 
     description="Cleaned article text (title as first line, page furniture removed); "
     "every offset in the other tables indexes documents.text.",
 )
-def documents(context: dg.AssetExecutionContext, raw_articles: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    frame, problems = build_documents(raw_articles)
+def documents(
+    context: dg.AssetExecutionContext, settings: PipelineSettings, raw_articles: pd.DataFrame
+) -> dg.Output[pd.DataFrame]:
+    cache = extraction_cache(settings)
+    frame, problems = build_documents(raw_articles, cache.clean_text)
     for p in problems:
         context.log.warning(f"rejected source {p['source_file']}: {p['problem']}")
     removed = int(frame["removed_lines"].map(len).sum()) if len(frame) else 0
-    return dg.Output(frame, metadata=table_metadata("documents", frame) | {"removed_lines": removed})
+    return dg.Output(frame, metadata=table_metadata("documents", frame) | {"removed_lines": removed} | prune_and_describe(cache))
 
 
 @dg.multi_asset(
@@ -92,9 +109,11 @@ def documents(context: dg.AssetExecutionContext, raw_articles: pd.DataFrame) -> 
         ),
     },
 )
-def organisation_tables(documents: pd.DataFrame) -> Iterator[dg.Output[pd.DataFrame]]:
-    mentions, organisations = build_organisation_tables(documents)
-    yield dg.Output(mentions, output_name="organisation_mentions", metadata=table_metadata("organisation_mentions", mentions))
+def organisation_tables(settings: PipelineSettings, documents: pd.DataFrame) -> Iterator[dg.Output[pd.DataFrame]]:
+    cache = extraction_cache(settings)
+    mentions, organisations = build_organisation_tables(documents, cache.find_organisation_mentions)
+    yield dg.Output(mentions, output_name="organisation_mentions",
+                    metadata=table_metadata("organisation_mentions", mentions) | prune_and_describe(cache))
     yield dg.Output(organisations, output_name="organisations", metadata=table_metadata("organisations", organisations))
 
 
@@ -104,9 +123,10 @@ def organisation_tables(documents: pd.DataFrame) -> Iterator[dg.Output[pd.DataFr
     code_version=code_version("money.toml"),
     description="Monetary figures: amount in currency units, ISO 4217 currency, qualifier, range and rate.",
 )
-def monetary_figures(documents: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    frame = build_monetary_figures(documents)
-    return dg.Output(frame, metadata=table_metadata("monetary_figures", frame))
+def monetary_figures(settings: PipelineSettings, documents: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    cache = extraction_cache(settings)
+    frame = build_monetary_figures(documents, cache.find_monetary_figures)
+    return dg.Output(frame, metadata=table_metadata("monetary_figures", frame) | prune_and_describe(cache))
 
 
 @dg.asset(
@@ -117,10 +137,12 @@ def monetary_figures(documents: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     "kind, parties, topic, value, status, year and a cross-article cluster.",
 )
 def agreements(
+    settings: PipelineSettings,
     documents: pd.DataFrame,
     monetary_figures: pd.DataFrame,
     organisation_mentions: pd.DataFrame,
     organisations: pd.DataFrame,
 ) -> dg.Output[pd.DataFrame]:
-    frame = build_agreements(documents, monetary_figures, organisation_mentions, organisations)
-    return dg.Output(frame, metadata=table_metadata("agreements", frame))
+    cache = extraction_cache(settings)
+    frame = build_agreements(documents, monetary_figures, organisation_mentions, organisations, cache.find_agreements)
+    return dg.Output(frame, metadata=table_metadata("agreements", frame) | prune_and_describe(cache))

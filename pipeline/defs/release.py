@@ -49,9 +49,12 @@ def release(
             context.log.info(f"removed the tables of {len(removed)} finished, unreferenced runs: {removed}")
     for warning in published.warnings:
         context.log.warning(warning)
+    if published.unchanged:
+        context.log.info(f"unchanged: the tables equal the latest release {published.version}; nothing published")
     return dg.MaterializeResult(
         metadata={
             "version": published.version,
+            "unchanged": published.unchanged,
             "path": dg.MetadataValue.path(str(published.path)),
             "row_counts": dg.MetadataValue.json(published.row_counts),
             "warnings": len(published.warnings),

@@ -8,7 +8,9 @@ Layout under ``<output_dir>/releases/``::
         datapackage.json        Frictionless Data Package (paths, sha256 hashes, schemas)
         DATA_DICTIONARY.md      rendered from the schemas
         validation/             results.json and index.html (offline)
-        manifest.json           sources, pipeline version, git commit, counts, sizes
+        manifest.json           sources, pipeline version, git commit, counts, sizes,
+                                previous version, changes and content digests
+        CHANGES.md, changes/    what changed since the previous version (publish.changes)
         SHA256SUMS              checksums of every other file
 
     .publish.lock               the lock that serialises publishing (fcntl.flock)
@@ -21,6 +23,9 @@ Safe when runs overlap or die: each run stages in its own ``.staging-<version>``
 an atomic ``mkdir``); only the rename into ``<version>/`` and the ``versions.json`` update
 (written whole, then renamed) hold the lock. Before staging, a run repairs what killed runs
 left behind (:func:`recover_releases`).
+
+Tables equal to the latest release's (by content digest) publish nothing: the latest
+:class:`Release` comes back with ``unchanged=True``.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import __version__
+from pipeline.publish.changes import unchanged_version, write_changes
 from pipeline.publish.checksums import (
     UnsafeFile,
     folder_entries,
@@ -90,6 +96,7 @@ class Release:
     row_counts: dict[str, int]
     warnings: list[str]
     notes: list[str] = field(default_factory=list)  # repairs of what killed runs left behind
+    unchanged: bool = False  # the tables equal the latest release's: nothing was published
 
 
 def version_stem(now: datetime) -> str:
@@ -324,6 +331,9 @@ def publish_release(
     releases_dir.mkdir(parents=True, exist_ok=True)
     with publishing_lock(releases_dir):
         notes = recover_releases(releases_dir)
+    latest = latest_release(releases_dir)
+    if unchanged_version(tables, releases_dir, latest["version"] if latest else None):
+        return Release(latest["version"], releases_dir / latest["version"], latest["row_counts"], [], notes, unchanged=True)
     fault_point("before_staging")
     version, staging = reserve_staging(now, releases_dir, current_owner(run_id))
     try:
@@ -356,6 +366,7 @@ def publish_release(
         (staging / "DATA_DICTIONARY.md").write_text(render_dictionary(version), encoding="utf-8")
         row_counts = {n: len(staged[n]) for n in TABLE_NAMES}
         created = now.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        changes = write_changes(staging, staged, releases_dir / previous["version"] if previous else None, version)
         descriptor = build_datapackage(staging, version, created, sources)
         (staging / "datapackage.json").write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -377,6 +388,7 @@ def publish_release(
                 {"version": previous["version"], "row_counts": previous["row_counts"]} if previous else None
             ),
             "validation": validation_outcome(results),
+            **changes,  # previous_version, changes (counts per table and op), content_digests
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         write_checksums(staging, ignore=frozenset({OWNER_FILE}))

@@ -1,0 +1,120 @@
+"""Per-article results kept between runs: real extractors, real files under a temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.build import (
+    build_agreements,
+    build_documents,
+    build_monetary_figures,
+    build_organisation_tables,
+    build_raw_articles,
+)
+from pipeline.extract.cache import ExtractionCache, extractor_code_version, extractor_files, files_digest
+
+from .conftest import RAW
+
+
+def build_with(raw_dir: Path, cache: ExtractionCache | None) -> dict[str, pd.DataFrame]:
+    if cache is None:
+        documents, _ = build_documents(build_raw_articles(raw_dir))
+        mentions, organisations = build_organisation_tables(documents)
+        figures = build_monetary_figures(documents)
+        agreements = build_agreements(documents, figures, mentions, organisations)
+    else:
+        documents, _ = build_documents(build_raw_articles(raw_dir), cache.clean_text)
+        mentions, organisations = build_organisation_tables(documents, cache.find_organisation_mentions)
+        figures = build_monetary_figures(documents, cache.find_monetary_figures)
+        agreements = build_agreements(documents, figures, mentions, organisations, cache.find_agreements)
+    return {"documents": documents, "organisation_mentions": mentions, "organisations": organisations,
+            "monetary_figures": figures, "agreements": agreements}
+
+
+@pytest.fixture
+def raw_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for path in sorted(RAW.glob("*.txt")):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def assert_same_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+def test_cached_results_equal_fresh_extraction_and_are_reused(raw_dir, tmp_path):
+    fresh = build_with(raw_dir, None)
+    first = ExtractionCache(tmp_path / "cache")
+    assert_same_tables(build_with(raw_dir, first), fresh)
+    assert first.hits == 0 and first.misses == 4 * 5  # four steps, five articles
+    second = ExtractionCache(tmp_path / "cache")
+    assert_same_tables(build_with(raw_dir, second), fresh)
+    assert second.hits == 4 * 5 and second.misses == 0
+
+
+def test_one_changed_article_is_extracted_again_alone(raw_dir, tmp_path):
+    build_with(raw_dir, ExtractionCache(tmp_path / "cache"))
+    changed = sorted(raw_dir.glob("*.txt"))[2]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nSiemens later signed a $5 million service contract.\n",
+                       encoding="utf-8")
+    cache = ExtractionCache(tmp_path / "cache")
+    tables = build_with(raw_dir, cache)
+    # cleaning, organisations and money: that article only; agreements: that article, plus
+    # any other whose organisations' canonical names the new text changed (none here)
+    assert cache.misses == 4 and cache.hits == 4 * 4
+    assert_same_tables(tables, build_with(raw_dir, None))
+
+
+def test_a_new_code_version_extracts_everything_and_drops_the_old_results(raw_dir, tmp_path):
+    build_with(raw_dir, ExtractionCache(tmp_path / "cache", code_version="1+aaa"))
+    cache = ExtractionCache(tmp_path / "cache", code_version="1+bbb")
+    build_with(raw_dir, cache)
+    assert cache.hits == 0 and cache.misses == 4 * 5
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["1+bbb"]
+
+
+def test_a_rule_or_extractor_edit_changes_the_code_version(tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "pipeline", root / "pipeline")
+    shutil.copytree(Path(__file__).resolve().parent.parent / "schemas" / "rules", root / "schemas" / "rules")
+    rules = root / "schemas" / "rules"
+    before = files_digest(root, extractor_files(root, rules))
+    money = rules / "money.toml"
+    money.write_text(money.read_text(encoding="utf-8") + "\n# a new comment is a new rule file\n", encoding="utf-8")
+    after_rule = files_digest(root, extractor_files(root, rules))
+    agreements = root / "pipeline" / "extract" / "agreements.py"
+    agreements.write_text(agreements.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    after_code = files_digest(root, extractor_files(root, rules))
+    assert len({before, after_rule, after_code}) == 3
+    assert extractor_code_version().split("+")[1] != ""
+
+
+def test_an_unreadable_result_is_extracted_again(raw_dir, tmp_path):
+    build_with(raw_dir, ExtractionCache(tmp_path / "cache"))
+    cache = ExtractionCache(tmp_path / "cache")
+    stored = sorted((cache.folder / "money").rglob("*.json"))
+    stored[0].write_text('[{"start": 1, "en', encoding="utf-8")  # a half-written file
+    tables = build_with(raw_dir, cache)
+    assert cache.misses == 1
+    assert_same_tables(tables, build_with(raw_dir, None))
+    assert not list(cache.folder.rglob(".tmp-*"))
+
+
+def test_results_no_article_uses_any_more_are_pruned(raw_dir, tmp_path):
+    build_with(raw_dir, ExtractionCache(tmp_path / "cache"))
+    gone = sorted(raw_dir.glob("*.txt"))[0]
+    gone.unlink()
+    cache = ExtractionCache(tmp_path / "cache")
+    build_with(raw_dir, cache)
+    assert cache.prune_unused() == 4  # the removed article's cleaning, organisations, money, agreements
+    assert len(list(cache.folder.rglob("*.json"))) == 4 * 4
+    again = ExtractionCache(tmp_path / "cache")
+    build_with(raw_dir, again)
+    assert again.misses == 0 and again.prune_unused() == 0
