@@ -32,7 +32,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.extract.agreements import Agreement, PartyMention, find_agreements
 from pipeline.extract.money import MoneyFigure, find_monetary_figures
-from pipeline.extract.organisations import OrgMention, find_organisation_mentions
+from pipeline.extract.organisations import OrgMention, extraction_mode, find_organisation_mentions
 from pipeline.ingest.cleaning import CleanedDocument, RemovedLine, clean_text
 from pipeline.paths import PROJECT_ROOT, RULES_DIR
 
@@ -61,13 +61,18 @@ def extractor_files(root: Path = PROJECT_ROOT, rules_dir: Path = RULES_DIR) -> l
 
 
 @cache
+def _extractor_digest() -> str:
+    return files_digest(PROJECT_ROOT, extractor_files())
+
+
 def extractor_code_version() -> str:
-    """Package version + a digest of the extractor sources and all rule files (computed once).
+    """Package version + a digest of the extractor sources and all rule files (computed once)
+    + the extraction mode (``PIPELINE_EXTRACTION``: results with and without the model differ).
 
     >>> extractor_code_version().startswith(__version__ + "+")
     True
     """
-    return f"{__version__}+{files_digest(PROJECT_ROOT, extractor_files())}"
+    return f"{__version__}+{_extractor_digest()}-{extraction_mode()}"
 
 
 def input_key(*parts: str | list[Any]) -> str:
