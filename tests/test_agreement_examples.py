@@ -93,7 +93,7 @@ BEYOND_DIPLOMACY = [
     ("Vireo Airlines placed an order for 40 jets with Boeing.",
      [("order for 40 jets with Boeing", "contract", "other", {"Vireo Airlines", "Boeing"}, None)]),
     ("Kenya's central bank signed a currency swap with the People's Bank of China.",
-     [("currency swap with the People's Bank of China", "agreement", "finance", {"Kenya", "People's Bank of China"}, None)]),
+     [("currency swap with the People's Bank of China", "agreement", "finance", {"Central Bank (Kenya)", "People's Bank of China"}, None)]),
     ("Streamly won the broadcast rights deal for the league.",
      [("broadcast rights deal for the league", "deal", "other", set(), None)]),
     ("The union and Metro Transit signed a collective agreement on pay.",
@@ -113,14 +113,14 @@ NAMED_SEVERAL_WAYS = [
     ("Orbis Motors agreed a takeover of Lumen Cars Ltd. The $8bn acquisition was cleared on Monday. The deal closes in May.",
      [("takeover of Lumen Cars Ltd", "deal", "other", set(), 8 * B)]),
     ("Acme Corp signed a £5bn deal with Beta Holdings plc. The £5.13bn agreement was approved.",
-     [("£5bn deal with Beta Holdings plc", "deal", "other", {"Acme Corp", "Beta Holdings"}, 5.13 * B)]),
+     [("£5bn deal with Beta Holdings plc", "deal", "other", {"Acme Corp", "Beta Holdings plc"}, 5.13 * B)]),
     ("Acme Corp signed a £24bn ($31bn) deal with Beta Holdings plc.",
-     [("£24bn ($31bn) deal with Beta Holdings plc", "deal", "other", {"Acme Corp", "Beta Holdings"}, 24 * B)]),
+     [("£24bn ($31bn) deal with Beta Holdings plc", "deal", "other", {"Acme Corp", "Beta Holdings plc"}, 24 * B)]),
     ("Netflix lands wrestling rights in $5 billion deal\n\nNetflix has struck a 10-year deal for the rights. "
      "The agreement will cost Netflix more than $5 billion.",
      [("$5 billion deal", "deal", "other", set(), 5 * B)]),
     ("Acme Corp signed a licence deal with Beta Holdings plc. It also signed another deal with Gamma Bank.",
-     [("licence deal with Beta Holdings plc", "deal", "other", {"Acme Corp", "Beta Holdings"}, None),
+     [("licence deal with Beta Holdings plc", "deal", "other", {"Acme Corp", "Beta Holdings plc"}, None),
       ("another deal with Gamma Bank", "deal", "other", set(), None)]),
 ]
 
@@ -206,7 +206,7 @@ BUGS_CAUGHT += [
     ("Acme Corp signed a supply contract with Beta Holdings plc on Monday. Acme Corp shares rose. "
      "Acme Corp said more was to come. Beta Holdings plc was pleased.\n\n"
      "The company, based in Leeds, signed another deal to sell 40 trucks to Poland last year.",
-     [("supply contract with Beta Holdings plc", "contract", "other", {"Acme Corp", "Beta Holdings"}, None),
+     [("supply contract with Beta Holdings plc", "contract", "other", {"Acme Corp", "Beta Holdings plc"}, None),
       ("another deal to sell 40 trucks to Poland", "deal", "other", {"Acme Corp", "Poland"}, None)]),
     # a loan's topic was finance: its purpose is the topic
     ("Ghana signed a $500 million loan agreement with the World Bank to fund new railway lines.",
