@@ -53,6 +53,14 @@ def _assert_consistent(releases: Path) -> dict:
     return versions
 
 
+def _add_article(raw: Path, name: str, n: int) -> None:
+    (raw / f"{name}.txt").write_text(
+        f"Acme Corp signs deal number {n}\n\nAcme Corp signed a ${n} million supply deal with "
+        f"Beta Holdings plc on Monday, its chief executive said.\n",
+        encoding="utf-8",
+    )
+
+
 @pytest.mark.slow
 def test_sigkill_at_each_point_then_the_next_run_repairs_and_publishes(tmp_path):
     raw = tmp_path / "raw"
@@ -64,7 +72,8 @@ def test_sigkill_at_each_point_then_the_next_run_repairs_and_publishes(tmp_path)
     tables, sources = build_tables(raw)
     first = publish_release(tables, sources, out)
 
-    for point in ("before_staging", "mid_write", "after_rename"):
+    for n, point in enumerate(("before_staging", "mid_write", "after_rename"), 1):
+        _add_article(raw, point, n)  # new content each time: an unchanged run publishes nothing
         done = _release(raw, out, tmp_path, fault=point)
         assert done.returncode == -signal.SIGKILL, (point, done.stderr[-2000:])
         versions = _assert_consistent(releases)
@@ -81,6 +90,7 @@ def test_sigkill_at_each_point_then_the_next_run_repairs_and_publishes(tmp_path)
             interrupted = unlisted[0].name
             assert not stagings  # the mid_write leftover was removed by this run before it staged
 
+    _add_article(raw, "after_the_faults", 4)
     done = _release(raw, out, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     final = Path(done.stdout.strip().splitlines()[-1])
