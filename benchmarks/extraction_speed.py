@@ -11,7 +11,7 @@ rules only (``PIPELINE_EXTRACTION=rules``).
 ``--adversarial``: the money extractor on each hostile text of tests/adversarial_texts.py at
 0.1 MB and 1 MB, and the ratio of the two times (linear: about 10).
 ``--hostile``: organisation extraction on each adversarial form of
-``pipeline.extract.hostile_text`` at 0.1 MB and 1 MB, seconds per MB and the ratio.
+tests/adversarial_texts.py at 0.1 MB and 1 MB, seconds per MB and the ratio.
 """
 
 from __future__ import annotations
@@ -24,13 +24,12 @@ import time
 from pipeline.ingest.cleaning import clean_text
 from pipeline.extract.agreements import find_agreements
 from pipeline.extract.money import find_monetary_figures
-from pipeline.extract.hostile_text import HOSTILE_UNITS, hostile_text
 from pipeline.extract.organisation_model import clear_model_cache
 from pipeline.extract.organisations import find_organisation_mentions
 from pipeline.paths import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
-from tests.adversarial_texts import MONEY_ADVERSARIES  # noqa: E402
+from tests.adversarial_texts import MONEY_ADVERSARIES, ORGANISATION_ADVERSARIES  # noqa: E402
 
 
 def corpus(megabytes: float) -> list[str]:
@@ -62,11 +61,11 @@ def hostile(modes: list[str]) -> None:
     """Seconds for 0.1 MB and 1 MB of each adversarial form, per extraction mode."""
     for mode in modes:
         find_organisation_mentions("Warm-up Bank (WB) said.", mode=mode)
-        for form in HOSTILE_UNITS:
+        for form, make in ORGANISATION_ADVERSARIES.items():
             seconds = []
             for size in (100_000, 1_000_000):
                 clear_model_cache()
-                text = hostile_text(form, size)
+                text = make(size)
                 started = time.perf_counter()
                 find_organisation_mentions(text, mode=mode)
                 seconds.append(time.perf_counter() - started)

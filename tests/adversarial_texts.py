@@ -1,5 +1,7 @@
-"""Hostile texts of any size for the linear-time checks of the extractors (issue 8): each
-generator takes a size in characters and returns a text of exactly that size."""
+"""Hostile texts of any size for the per-extractor linear-time checks (issue 8) and
+``benchmarks/extraction_speed.py``: each generator takes a size in characters and returns a
+text of exactly that size, one unit repeated. (``tests/hostile.py`` has the seeded generators
+and mixes of the property test over every stage.)"""
 
 from __future__ import annotations
 
@@ -42,4 +44,19 @@ MONEY_ADVERSARIES: dict[str, Callable[[int], str]] = {
     "hyphen runs": repeated("5-"),
     "number with thousands": one_long_number("$", ",000", " dollars"),
     "dollar and digits": one_long_number("$", "9", ""),
+}
+
+
+ORGANISATION_ADVERSARIES: dict[str, Callable[[int], str]] = {
+    "capitalised run": repeated("Bank "),
+    "capitalised run without head": repeated("Alpha Beta "),
+    "and-chain of names": repeated("Bank of China and "),
+    "commas": repeated(","),
+    "brackets": repeated("("),
+    "acronym brackets": repeated("Alpha Beta Bank (ABB) "),
+    "repeated names": repeated("Zentrix Corp. signed with Gazprom, the gas producer. "),
+    "one-line article": repeated(
+        "The Asian Infrastructure Investment Bank (AIIB) and drug maker Novaxis said in a statement "
+        "that Uralite's shares rose after the Harbour Bank (Asia) Ltd. loan. "
+    ),
 }

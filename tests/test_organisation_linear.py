@@ -12,9 +12,10 @@ import time
 
 import pytest
 
-from pipeline.extract.hostile_text import HOSTILE_UNITS, hostile_text
 from pipeline.extract.organisation_model import clear_model_cache, text_chunks
 from pipeline.extract.organisations import find_organisation_mentions
+
+from .adversarial_texts import ORGANISATION_ADVERSARIES
 
 SMALL, LARGE = 25_000, 250_000
 
@@ -25,18 +26,18 @@ def _seconds(text: str) -> float:
     return time.perf_counter() - started
 
 
-@pytest.mark.parametrize("form", sorted(HOSTILE_UNITS))
+@pytest.mark.parametrize("form", sorted(ORGANISATION_ADVERSARIES))
 def test_ten_times_the_text_costs_about_ten_times_the_time(form: str) -> None:
     find_organisation_mentions("Warm-up Bank (WB).", mode="rules")
-    small = min(_seconds(hostile_text(form, SMALL)) for _ in range(3))
-    large = min(_seconds(hostile_text(form, LARGE)) for _ in range(2))
+    small = min(_seconds(ORGANISATION_ADVERSARIES[form](SMALL)) for _ in range(3))
+    large = min(_seconds(ORGANISATION_ADVERSARIES[form](LARGE)) for _ in range(2))
     assert large < 15, f"{form}: {large:.1f} s for {LARGE} characters"
     assert large <= 25 * max(small, 0.01), f"{form}: {small:.3f} s -> {large:.3f} s for 10x the text"
 
 
-@pytest.mark.parametrize("form", sorted(HOSTILE_UNITS))
+@pytest.mark.parametrize("form", sorted(ORGANISATION_ADVERSARIES))
 def test_the_model_reads_bounded_pieces_that_rebuild_the_text(form: str) -> None:
-    text = hostile_text(form, 50_000)
+    text = ORGANISATION_ADVERSARIES[form](50_000)
     pieces = list(text_chunks(text, 2_000))
     assert "".join(p for _, p in pieces) == text
     assert all(len(p) <= 2_000 for _, p in pieces)
@@ -51,5 +52,5 @@ def test_the_model_is_not_fed_endless_words(form: str) -> None:
     find_organisation_mentions("Warm-up Bank (WB) said.", mode="model")
     clear_model_cache()
     started = time.perf_counter()
-    find_organisation_mentions(hostile_text(form, 200_000), mode="model")
+    find_organisation_mentions(ORGANISATION_ADVERSARIES[form](200_000), mode="model")
     assert time.perf_counter() - started < 15
