@@ -13,52 +13,27 @@ start cold (no extraction cache). A benchmark prints figures; no test times anyt
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.dagster_dev import dagster_dev, graphql, new_instance  # noqa: E402
 SELECTOR = {"repositoryLocationName": "news_agreements", "repositoryName": "__repository__"}
 LAUNCH = """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
   __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
 STATUS = """query($id: ID!) { runOrError(runId: $id) { ... on Run { status startTime endTime } } }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def graphql(port: int, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=body,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())["data"]
-
-
 def ui_run(raw_dir: Path, tmp: Path) -> tuple[float, float]:
     """(run duration as the UI shows it, seconds from launch to finish)."""
-    home = tmp / "home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text(f"storage:\n  sqlite:\n    base_dir: {home}/storage\ntelemetry:\n  enabled: false\n")
-    port = free_port()
-    env = dict(os.environ, DAGSTER_HOME=str(home), GX_ANALYTICS_ENABLED="false", PIPELINE_RAW_DIR=str(raw_dir),
-               PIPELINE_OUTPUT_DIR=str(tmp / "out-ui"), PIPELINE_AUTOMATION="off")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
+    home = new_instance(tmp / "home")
+    env = {"PIPELINE_RAW_DIR": str(raw_dir), "PIPELINE_OUTPUT_DIR": str(tmp / "out-ui"), "PIPELINE_AUTOMATION": "off"}
+    with dagster_dev(home, env) as port:
         deadline = time.monotonic() + 180
         while True:
             try:
@@ -80,13 +55,6 @@ def ui_run(raw_dir: Path, tmp: Path) -> tuple[float, float]:
                 return run["endTime"] - run["startTime"], run["endTime"] - launched
             time.sleep(0.5)
         raise RuntimeError(f"run {run_id} did not finish within 600 s")
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 def cli_run(raw_dir: Path, tmp: Path) -> float:

@@ -9,13 +9,8 @@ CHANGES.md. Every wait is a bounded poll; the process group is always killed.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,8 +18,8 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from .conftest import RAW, ROOT
-from .test_ui import _free_port
+from .conftest import RAW
+from .dagster_dev import dagster_dev, graphql, new_instance
 
 LOCATION = {"repositoryLocationName": "news_agreements", "repositoryName": "__repository__"}
 ACTIVE = "[QUEUED, NOT_STARTED, STARTING, STARTED, CANCELING]"
@@ -39,15 +34,11 @@ class Server:
     """GraphQL queries to one running `dagster dev`."""
 
     def __init__(self, port: int, out: Path) -> None:
-        self.url = f"http://127.0.0.1:{port}/graphql"
+        self.port = port
         self.releases = out / "releases"
 
     def query(self, text: str) -> dict[str, Any]:
-        request = urllib.request.Request(
-            self.url, data=json.dumps({"query": text}).encode(), headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())["data"]
+        return graphql(self.port, text, timeout=10)
 
     def sensor(self, name: str) -> dict[str, Any]:
         return self.query(
@@ -103,28 +94,15 @@ def poll(ready: Callable[[], Any], timeout: float, what: str) -> Any:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
     home, raw, out = tmp_path / "home", tmp_path / "raw", tmp_path / "out"
-    home.mkdir()
     raw.mkdir()
     for path in sorted(RAW.glob("*.txt"))[:2]:
         shutil.copy(path, raw / path.name)
-    (home / "dagster.yaml").write_text(f"storage:\n  sqlite:\n    base_dir: {home}/storage\ntelemetry:\n  enabled: false\n")
-    port = _free_port()
-    env = dict(os.environ, DAGSTER_HOME=str(home), GX_ANALYTICS_ENABLED="false", PIPELINE_RAW_DIR=str(raw),
-               PIPELINE_OUTPUT_DIR=str(out), PIPELINE_WATCH_SECONDS="5")
-    env.pop("PIPELINE_AUTOMATION", None)  # the default: on
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        yield Server(port, out), raw
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    new_instance(home)
+    env = {"PIPELINE_RAW_DIR": str(raw), "PIPELINE_OUTPUT_DIR": str(out), "PIPELINE_WATCH_SECONDS": "5"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("PIPELINE_AUTOMATION", raising=False)  # the default: on
+        with dagster_dev(home, env) as port:
+            yield Server(port, out), raw
 
 
 def release_doc_ids(folder: Path) -> set[str]:
