@@ -11,46 +11,21 @@ figures; tests/test_agreement_linear_time.py holds the bound.
 
 from __future__ import annotations
 
+import sys
 import time
-from dataclasses import replace
 
-from pipeline.extract.agreements import PartyMention, find_agreements
-from pipeline.extract.money import MoneyFigure, find_monetary_figures
-from pipeline.extract.organisations import find_organisation_mentions, resolve_organisations
+from pipeline.extract.agreements import find_agreements
 from pipeline.ingest.cleaning import clean_text
 from pipeline.paths import PROJECT_ROOT
 
-HOSTILE_UNITS = {
-    "capitalised run": "Bank Trade Agreement Deal Union Ministry ",
-    "and-chain of names": "Bank of China and ",
-    "repeated figures": "$1 billion and ",
-    "deal deal deal": "deal ",
-    "commas": ",",
-    "brackets": "(",
-    "many agreements": "Russia and China signed a $1 billion gas deal. The deal stalled. ",
-    "many headings": "Title\n\nTrade Agreement\n\n",
-}
-
+sys.path.insert(0, str(PROJECT_ROOT))
+from tests.adversarial_texts import AGREEMENT_UNITS, tiled_agreement_inputs  # noqa: E402
 
 def hostile_blocks() -> dict[str, str]:
     """One block of about 20 kB per hostile form; a hostile text is a block repeated."""
     seeds = " ".join(clean_text(p.read_text(encoding="utf-8")).text for p in sorted((PROJECT_ROOT / "raw").glob("*.txt")))
-    units = {"one-line article": seeds.replace("\n", " "), **HOSTILE_UNITS}
+    units = AGREEMENT_UNITS | {"one-line article": seeds.replace("\n", " ")}
     return {name: unit * -(-20_000 // len(unit)) for name, unit in units.items()}
-
-
-def tiled_inputs(block: str, copies: int) -> tuple[list[MoneyFigure], list[PartyMention]]:
-    """The figures and organisation mentions of ``block`` repeated ``copies`` times."""
-    mentions = find_organisation_mentions(block)
-    organisations, org_id_of = resolve_organisations({"doc": mentions})
-    by_id = {o.org_id: o for o in organisations}
-    parties = [PartyMention(m.start, m.end, by_id[org_id_of[m.key]].name, by_id[org_id_of[m.key]].type) for m in mentions]
-    figures = find_monetary_figures(block)
-    n = len(block)
-    return (
-        [replace(f, start=f.start + k * n, end=f.end + k * n) for k in range(copies) for f in figures],
-        [replace(o, start=o.start + k * n, end=o.end + k * n) for k in range(copies) for o in parties],
-    )
 
 
 def main() -> None:
@@ -60,7 +35,7 @@ def main() -> None:
         for megabytes in (0.1, 1.0):
             copies = max(1, round(megabytes * 1e6 / len(block)))
             text = block * copies
-            figures, parties = tiled_inputs(block, copies)
+            figures, parties = tiled_agreement_inputs(block, copies)
             started = time.perf_counter()
             find_agreements(text, figures, organisations=parties)
             seconds.append(time.perf_counter() - started)

@@ -6,6 +6,12 @@ and mixes of the property test over every stage.)"""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+
+from pipeline.extract.agreements import PartyMention
+from pipeline.extract.document import party_mentions
+from pipeline.extract.money import MoneyFigure, find_monetary_figures
+from pipeline.extract.organisations import find_organisation_mentions
 
 
 def repeated(unit: str) -> Callable[[int], str]:
@@ -60,3 +66,32 @@ ORGANISATION_ADVERSARIES: dict[str, Callable[[int], str]] = {
         "that Uralite's shares rose after the Harbour Bank (Asia) Ltd. loan. "
     ),
 }
+
+
+#: Units repeated into blocks for the agreement finder's linear-time check and benchmark.
+AGREEMENT_UNITS: dict[str, str] = {
+    "one-line article": (
+        "Acme Corp signed a $2 billion supply deal with the Government of Kenya on Monday, and the "
+        "deal was welcomed by Kenya Airways. The contract runs for ten years; the takeover of Beta "
+        "Holdings by Gamma Bank, agreed last year, closed too. "
+    ),
+    "capitalised run": "Bank Trade Agreement Deal Union Ministry ",
+    "and-chain of names": "Bank of China and ",
+    "repeated figures": "$1 billion and ",
+    "deal deal deal": "deal ",
+    "commas": ",",
+    "brackets": "(",
+    "many agreements": "Russia and China signed a $1 billion gas deal. The deal stalled. ",
+    "many headings": "Title\n\nTrade Agreement\n\n",
+}
+
+
+def tiled_agreement_inputs(block: str, copies: int) -> tuple[list[MoneyFigure], list[PartyMention]]:
+    """The figures and organisation mentions of ``block`` (found once by the real finders, as
+    extract_document finds them) shifted to each of ``copies`` copies: so that only
+    find_agreements is timed on ``block * copies``."""
+    figures, parties, n = find_monetary_figures(block), party_mentions(find_organisation_mentions(block)), len(block)
+    return (
+        [replace(f, start=f.start + k * n, end=f.end + k * n) for k in range(copies) for f in figures],
+        [replace(o, start=o.start + k * n, end=o.end + k * n) for k in range(copies) for o in parties],
+    )

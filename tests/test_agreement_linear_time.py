@@ -12,52 +12,21 @@ measures the machine, not the code).
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import pytest
 
-from pipeline.extract.agreements import PartyMention, find_agreements
-from pipeline.extract.money import MoneyFigure, find_monetary_figures
-from pipeline.extract.organisations import find_organisation_mentions, resolve_organisations
+from pipeline.extract.agreements import find_agreements
+from pipeline.extract.money import find_monetary_figures
 
-ONE_LINE_ARTICLE = (
-    "Acme Corp signed a $2 billion supply deal with the Government of Kenya on Monday, and the "
-    "deal was welcomed by Kenya Airways. The contract runs for ten years; the takeover of Beta "
-    "Holdings by Gamma Bank, agreed last year, closed too. "
-)
-UNITS = {
-    "one-line article": ONE_LINE_ARTICLE,
-    "capitalised run": "Bank Trade Agreement Deal Union Ministry ",
-    "and-chain of names": "Bank of China and ",
-    "repeated figures": "$1 billion and ",
-    "deal deal deal": "deal ",
-    "commas": ",",
-    "brackets": "(",
-    "many agreements": "Russia and China signed a $1 billion gas deal. The deal stalled. ",
-    "many headings": "Title\n\nTrade Agreement\n\n",
-}
+from .adversarial_texts import AGREEMENT_UNITS, tiled_agreement_inputs
+
 BLOCK_CHARS = 2_000
 SMALL_COPIES, LARGE_COPIES = 10, 100  # 20 kB and 200 kB
 
 
-def tiled_inputs(block: str, copies: int) -> tuple[list[MoneyFigure], list[PartyMention]]:
-    mentions = find_organisation_mentions(block)
-    organisations, org_id_of = resolve_organisations({"doc": mentions})
-    by_id = {o.org_id: o for o in organisations}
-    parties = [
-        PartyMention(m.start, m.end, by_id[org_id_of[m.key]].name, by_id[org_id_of[m.key]].type) for m in mentions
-    ]
-    figures = find_monetary_figures(block)
-    n = len(block)
-    return (
-        [replace(f, start=f.start + k * n, end=f.end + k * n) for k in range(copies) for f in figures],
-        [replace(o, start=o.start + k * n, end=o.end + k * n) for k in range(copies) for o in parties],
-    )
-
-
 def seconds_for(block: str, copies: int) -> float:
     text = block * copies
-    figures, parties = tiled_inputs(block, copies)
+    figures, parties = tiled_agreement_inputs(block, copies)
     best = float("inf")
     for _ in range(3):
         started = time.perf_counter()
@@ -66,9 +35,9 @@ def seconds_for(block: str, copies: int) -> float:
     return best
 
 
-@pytest.mark.parametrize("form", list(UNITS))
+@pytest.mark.parametrize("form", list(AGREEMENT_UNITS))
 def test_ten_times_the_text_costs_about_ten_times_the_time(form: str) -> None:
-    unit = UNITS[form]
+    unit = AGREEMENT_UNITS[form]
     block = unit * -(-BLOCK_CHARS // len(unit))
     find_agreements(block)  # rules loaded before timing
     small = seconds_for(block, SMALL_COPIES)
@@ -78,7 +47,7 @@ def test_ten_times_the_text_costs_about_ten_times_the_time(form: str) -> None:
 
 def test_the_hostile_forms_still_find_what_they_name() -> None:
     """The linear paths keep their results: every "deal" of the repeated sentences is found."""
-    text = UNITS["many agreements"] * 50
+    text = AGREEMENT_UNITS["many agreements"] * 50
     found = find_agreements(text, find_monetary_figures(text))
     assert found and all(a.kind == "deal" and a.amount == 1e9 for a in found)
     assert sum(len(a.mentions) for a in found) == 100
