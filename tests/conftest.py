@@ -16,12 +16,19 @@ GOLD = ROOT.parent / "shared" / "gold"
 
 
 @pytest.fixture
-def articles_dir(tmp_path: Path) -> Path:
-    """The five seed articles plus three bad files (empty, binary, legacy-encoded)."""
+def raw_dir(tmp_path: Path) -> Path:
+    """A copy of the five seed articles in a temporary raw folder."""
     folder = tmp_path / "raw"
     folder.mkdir()
     for path in sorted(RAW.glob("*.txt")):
         shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture
+def articles_dir(raw_dir: Path) -> Path:
+    """The five seed articles plus three bad files (empty, binary, legacy-encoded)."""
+    folder = raw_dir
     (folder / "empty.txt").write_bytes(b"")
     (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     (folder / "legacy.txt").write_bytes(

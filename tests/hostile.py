@@ -132,24 +132,24 @@ _SENTENCES = [
 ]
 
 
-def one_line_article(size: int, seed: int) -> str:
-    """A megabyte article on a single line: news-like sentences joined by spaces, no newline."""
+def _sentence_run(size: int, seed: int, end: str) -> str:
+    """News-like sentences, each closed by ``end``, joined by spaces on one line."""
     rng = random.Random(seed)
     return _fill(
         size,
-        lambda: rng.choice(_SENTENCES).format(n=rng.randint(1, 900), m=rng.randint(1, 9), y=rng.randint(1990, 2030)) + ".",
+        lambda: rng.choice(_SENTENCES).format(n=rng.randint(1, 900), m=rng.randint(1, 9), y=rng.randint(1990, 2030)) + end,
         " ",
     )
+
+
+def one_line_article(size: int, seed: int) -> str:
+    """A megabyte article on a single line: news-like sentences joined by spaces, no newline."""
+    return _sentence_run(size, seed, ".")
 
 
 def endless_sentence(size: int, seed: int) -> str:
     """One sentence that never ends, full of agreements, countries and organisations."""
-    rng = random.Random(seed)
-    return _fill(
-        size,
-        lambda: rng.choice(_SENTENCES).format(n=rng.randint(1, 900), m=rng.randint(1, 9), y=rng.randint(1990, 2030)) + ",",
-        " ",
-    )
+    return _sentence_run(size, seed, ",")
 
 
 def comma_flood(size: int, seed: int) -> str:

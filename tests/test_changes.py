@@ -5,7 +5,6 @@ Real extraction, real Great Expectations validation, real Parquet, the real comm
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,22 +17,13 @@ from pipeline.publish.changes import canonical_json, row_id
 from pipeline.publish.release import publish_release
 from pipeline.schemas import TABLE_NAMES
 
-from .conftest import RAW, ROOT
+from .conftest import ROOT
 
 EXTRA = (
     "Lisbon utility signs grid deal\n\n"
     "Energias de Portugal signed a 40 million euro agreement with Siemens on Tuesday to "
     "modernise the grid around Lisbon, the companies said.\n"
 )
-
-
-@pytest.fixture
-def raw_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    for path in sorted(RAW.glob("*.txt")):
-        shutil.copy(path, folder / path.name)
-    return folder
 
 
 def publish(raw_dir: Path, out: Path):

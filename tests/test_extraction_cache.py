@@ -17,7 +17,6 @@ from pipeline.build import (
 )
 from pipeline.extract.cache import ExtractionCache, extractor_code_version, extractor_files, files_digest
 
-from .conftest import RAW
 
 
 def build_with(raw_dir: Path, cache: ExtractionCache | None) -> dict[str, pd.DataFrame]:
@@ -33,15 +32,6 @@ def build_with(raw_dir: Path, cache: ExtractionCache | None) -> dict[str, pd.Dat
         agreements = build_agreements(documents, figures, mentions, organisations, cache.find_agreements)
     return {"documents": documents, "organisation_mentions": mentions, "organisations": organisations,
             "monetary_figures": figures, "agreements": agreements}
-
-
-@pytest.fixture
-def raw_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    for path in sorted(RAW.glob("*.txt")):
-        shutil.copy(path, folder / path.name)
-    return folder
 
 
 def assert_same_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
