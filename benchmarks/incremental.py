@@ -27,6 +27,8 @@ from pipeline.build import (
     build_organisation_tables,
     build_raw_articles,
 )
+from pipeline.compute.executors import executor_from_environment
+from pipeline.compute.steps import ArticleSteps
 from pipeline.defs.run import run_release
 from pipeline.extract.cache import ExtractionCache
 from pipeline.paths import PROJECT_ROOT
@@ -56,10 +58,11 @@ def extract(raw_dir: Path, cache_dir: Path) -> tuple[float, ExtractionCache]:
     """Seconds to build every extracted table from the raw folder, with the cache."""
     started = time.perf_counter()
     cache = ExtractionCache(cache_dir)
-    documents, _ = build_documents(build_raw_articles(raw_dir), cache.clean_text)
-    mentions, organisations = build_organisation_tables(documents, cache.find_organisation_mentions)
-    figures = build_monetary_figures(documents, cache.find_monetary_figures)
-    build_agreements(documents, figures, mentions, organisations, cache.find_agreements)
+    steps = ArticleSteps(executor_from_environment(), cache)
+    documents, _ = build_documents(build_raw_articles(raw_dir), steps)
+    mentions, organisations = build_organisation_tables(documents, steps)
+    figures = build_monetary_figures(documents, steps)
+    build_agreements(documents, figures, mentions, organisations, steps)
     return time.perf_counter() - started, cache
 
 

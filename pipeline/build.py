@@ -1,22 +1,22 @@
 """Build each table from its inputs: the pure functions the Dagster assets call.
 
 Per-document work (cleaning, finding mentions, figures and agreements) is a pure function
-of one text and the rules; only resolving organisations and clustering agreements look
-across documents.
+of one text and the rules, run through :class:`~pipeline.compute.steps.ArticleSteps` (an
+executor: serial, both cores, or a Dask cluster; and the extraction cache); only resolving
+organisations and clustering agreements look across documents, here in this process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest.cleaning import CleanedDocument, clean_text
-from pipeline.extract.agreements import PartyMention, assign_clusters, find_agreements
+from pipeline.compute.steps import ArticleSteps
+from pipeline.extract.agreements import PartyMention, assign_clusters
 from pipeline.extract.countries import country_name_of_code
-from pipeline.extract.money import MoneyFigure, find_monetary_figures
-from pipeline.extract.organisations import find_organisation_mentions, resolve_organisations
+from pipeline.extract.money import MoneyFigure
+from pipeline.extract.organisations import resolve_organisations
 from pipeline.ingest.sources import OK, RawArticle, read_raw_folder
 from pipeline.quality.flags import flagged_frame
 from pipeline.tables import make_frame
@@ -67,13 +67,15 @@ def source_records(raw_articles: pd.DataFrame) -> list[dict]:
 
 
 def build_documents(
-    raw_articles: pd.DataFrame, clean: Callable[[str], CleanedDocument] = clean_text
+    raw_articles: pd.DataFrame, steps: ArticleSteps | None = None
 ) -> tuple[pd.DataFrame, list[dict]]:
-    """Clean every readable article (``clean``, e.g. a cached one). Returns the documents
-    table and the articles that yielded no text after cleaning (as ``{source_file, problem}``)."""
+    """Clean every readable article (``steps``: serial without a cache by default). Returns
+    the documents table and the articles that yielded no text after cleaning (as
+    ``{source_file, problem}``)."""
+    steps = steps or ArticleSteps()
+    readable = raw_articles[raw_articles["status"] == OK]
     rows, problems = [], []
-    for raw in raw_articles[raw_articles["status"] == OK].itertuples(index=False):
-        cleaned = clean(raw.text)
+    for raw, cleaned in zip(readable.itertuples(index=False), steps.clean(readable["text"].tolist())):
         if not cleaned.text:
             problems.append({"source_file": raw.source_file, "problem": "no text left after cleaning"})
             continue
@@ -96,11 +98,12 @@ def build_documents(
 
 
 def build_organisation_tables(
-    documents: pd.DataFrame, find_mentions: Callable = find_organisation_mentions
+    documents: pd.DataFrame, steps: ArticleSteps | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``organisation_mentions`` and ``organisations``: find per document (``find_mentions``,
-    e.g. a cached one), resolve across all."""
-    mentions_by_doc = {d.doc_id: find_mentions(d.text) for d in documents.itertuples(index=False)}
+    """``organisation_mentions`` and ``organisations``: found per document (``steps``),
+    resolved across all."""
+    found = (steps or ArticleSteps()).organisation_mentions(documents["text"].tolist())
+    mentions_by_doc = dict(zip(documents["doc_id"], found))
     organisations, id_of = resolve_organisations(mentions_by_doc)
     mention_rows = [
         {
@@ -119,7 +122,9 @@ def build_organisation_tables(
     return make_frame("organisation_mentions", mention_rows), make_frame("organisations", org_rows)
 
 
-def build_monetary_figures(documents: pd.DataFrame, find_figures: Callable = find_monetary_figures) -> pd.DataFrame:
+def build_monetary_figures(documents: pd.DataFrame, steps: ArticleSteps | None = None) -> pd.DataFrame:
+    """``monetary_figures``: every document's figures (``steps``)."""
+    found = (steps or ArticleSteps()).monetary_figures(documents["text"].tolist())
     rows = [
         {
             "figure_id": figure_id(d.doc_id, f.start),
@@ -135,8 +140,8 @@ def build_monetary_figures(documents: pd.DataFrame, find_figures: Callable = fin
             "multiplier": f.multiplier,
             "per": f.per,
         }
-        for d in documents.itertuples(index=False)
-        for f in find_figures(d.text)
+        for d, figures in zip(documents.itertuples(index=False), found)
+        for f in figures
     ]
     return flagged_frame("monetary_figures", rows)
 
@@ -195,20 +200,15 @@ def build_agreements(
     monetary_figures: pd.DataFrame,
     organisation_mentions: pd.DataFrame,
     organisations: pd.DataFrame,
-    find: Callable = find_agreements,
+    steps: ArticleSteps | None = None,
 ) -> pd.DataFrame:
-    """``agreements``: found per document (``find``, e.g. a cached one) with its figures and
-    organisations, then clustered across documents."""
+    """``agreements``: found per document (``steps``) with its figures and organisations,
+    then clustered across documents."""
     parties = party_mentions_by_doc(organisation_mentions, organisations)
     figures = figures_by_doc(monetary_figures)
-    found = {
-        d.doc_id: find(
-            d.text,
-            figures.get(d.doc_id, []),
-            organisations=parties.get(d.doc_id, []),
-        )
-        for d in documents.itertuples(index=False)
-    }
+    doc_ids = documents["doc_id"].tolist()
+    inputs = [(text, figures.get(d, []), parties.get(d, [])) for d, text in zip(doc_ids, documents["text"])]
+    found = dict(zip(doc_ids, (steps or ArticleSteps()).agreements(inputs)))
     rows = [
         {
             "agreement_id": agreement_id(doc_id, a.start),
@@ -233,18 +233,19 @@ def build_agreements(
     return flagged_frame("agreements", rows)
 
 
-def build_tables(raw_dir: Path) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+def build_tables(raw_dir: Path, steps: ArticleSteps | None = None) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """Every published table built from a folder of raw articles, without Dagster, and the
     source records for the manifest (what the assets compute, in one call)."""
+    steps = steps or ArticleSteps()
     raw = build_raw_articles(raw_dir)
-    documents, _ = build_documents(raw)
-    mentions, organisations = build_organisation_tables(documents)
-    figures = build_monetary_figures(documents)
+    documents, _ = build_documents(raw, steps)
+    mentions, organisations = build_organisation_tables(documents, steps)
+    figures = build_monetary_figures(documents, steps)
     tables = {
         "documents": documents,
         "organisations": organisations,
         "organisation_mentions": mentions,
         "monetary_figures": figures,
-        "agreements": build_agreements(documents, figures, mentions, organisations),
+        "agreements": build_agreements(documents, figures, mentions, organisations, steps),
     }
     return tables, source_records(raw)

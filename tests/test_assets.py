@@ -7,6 +7,7 @@ import pandas as pd
 
 from pipeline.defs.assets import documents, monetary_figures, organisation_tables, raw_articles
 from pipeline.defs.checks import documents_suite, monetary_figures_suite
+from pipeline.defs.compute import ComputeResource
 from pipeline.defs.resources import PipelineSettings
 
 
@@ -30,13 +31,13 @@ def test_raw_articles_inventories_good_and_bad_files(articles_dir, tmp_path):
 def test_documents_and_figures_from_assets_called_directly(articles_dir, tmp_path):
     settings = PipelineSettings(raw_dir=str(articles_dir), output_dir=str(tmp_path / "out"))
     raw = _value(raw_articles(dg.build_asset_context(), settings=settings))
-    docs = _value(documents(dg.build_asset_context(), settings=settings, raw_articles=raw))
+    docs = _value(documents(dg.build_asset_context(), settings=settings, compute=ComputeResource(), raw_articles=raw))
     assert len(docs) == 6  # five seeds and the legacy-encoded article
     assert docs.set_index("source_file").loc["legacy.txt", "title"] == "Café deal"
-    figures = _value(monetary_figures(settings=settings, documents=docs))
+    figures = _value(monetary_figures(settings=settings, compute=ComputeResource(), documents=docs))
     legacy = figures[figures["doc_id"] == "legacy"]
     assert legacy[["text", "amount", "currency"]].values.tolist() == [["£120 million", 120e6, "GBP"]]
-    outputs = {o.output_name: o.value for o in organisation_tables(settings=settings, documents=docs)}
+    outputs = {o.output_name: o.value for o in organisation_tables(settings=settings, compute=ComputeResource(), documents=docs)}
     assert set(outputs) == {"organisation_mentions", "organisations"}
     assert "gazprom" in set(outputs["organisations"]["org_id"])
 
@@ -44,8 +45,8 @@ def test_documents_and_figures_from_assets_called_directly(articles_dir, tmp_pat
 def test_suite_checks_called_directly_pass_and_fail(articles_dir, tmp_path):
     settings = PipelineSettings(raw_dir=str(articles_dir), output_dir=str(tmp_path / "out"))
     raw = _value(raw_articles(dg.build_asset_context(), settings=settings))
-    docs = _value(documents(dg.build_asset_context(), settings=settings, raw_articles=raw))
-    figures = _value(monetary_figures(settings=settings, documents=docs))
+    docs = _value(documents(dg.build_asset_context(), settings=settings, compute=ComputeResource(), raw_articles=raw))
+    figures = _value(monetary_figures(settings=settings, compute=ComputeResource(), documents=docs))
     assert documents_suite(settings=settings, documents=docs).passed
     # a seed says "invest billion": the source's own defect is a warning, not an error
     warned = monetary_figures_suite(settings=settings, monetary_figures=figures, documents=docs)

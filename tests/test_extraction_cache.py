@@ -15,21 +15,17 @@ from pipeline.build import (
     build_organisation_tables,
     build_raw_articles,
 )
+from pipeline.compute.steps import ArticleSteps
 from pipeline.extract.cache import ExtractionCache, extractor_code_version, extractor_files, files_digest
 
 
 
 def build_with(raw_dir: Path, cache: ExtractionCache | None) -> dict[str, pd.DataFrame]:
-    if cache is None:
-        documents, _ = build_documents(build_raw_articles(raw_dir))
-        mentions, organisations = build_organisation_tables(documents)
-        figures = build_monetary_figures(documents)
-        agreements = build_agreements(documents, figures, mentions, organisations)
-    else:
-        documents, _ = build_documents(build_raw_articles(raw_dir), cache.clean_text)
-        mentions, organisations = build_organisation_tables(documents, cache.find_organisation_mentions)
-        figures = build_monetary_figures(documents, cache.find_monetary_figures)
-        agreements = build_agreements(documents, figures, mentions, organisations, cache.find_agreements)
+    steps = ArticleSteps(cache=cache)
+    documents, _ = build_documents(build_raw_articles(raw_dir), steps)
+    mentions, organisations = build_organisation_tables(documents, steps)
+    figures = build_monetary_figures(documents, steps)
+    agreements = build_agreements(documents, figures, mentions, organisations, steps)
     return {"documents": documents, "organisation_mentions": mentions, "organisations": organisations,
             "monetary_figures": figures, "agreements": agreements}
 

@@ -14,6 +14,7 @@ import dagster as dg
 from pipeline.defs.automation import automated, automation_definitions, raw_folder
 from pipeline.defs.assets import agreements, documents, monetary_figures, organisation_tables, raw_articles
 from pipeline.defs.checks import SUITE_CHECKS
+from pipeline.defs.compute import compute_from_environment
 from pipeline.defs.release import release
 from pipeline.defs.resources import ParquetIOManager, PipelineSettings, default_output_dir, default_raw_dir
 
@@ -41,6 +42,7 @@ def build_definitions(raw_dir: str | None = None, output_dir: str | None = None)
         **automation_definitions(release_job),
         resources={
             "settings": settings,
+            "compute": compute_from_environment(),
             "parquet_io_manager": ParquetIOManager(base_dir=str(settings.tables_path)),
         },
     )

@@ -15,6 +15,9 @@ from pipeline.build import (
     build_organisation_tables,
     build_raw_articles,
 )
+from pipeline.compute.executors import describe
+from pipeline.compute.steps import ArticleSteps
+from pipeline.defs.compute import ComputeResource
 from pipeline.defs.metadata import table_metadata
 from pipeline.extract.cache import ExtractionCache
 from pipeline.defs.resources import PipelineSettings
@@ -37,12 +40,20 @@ def extraction_cache(settings: PipelineSettings) -> ExtractionCache:
     return ExtractionCache(settings.output_path / "cache")
 
 
-def prune_and_describe(cache: ExtractionCache) -> dict[str, int | str]:
+def article_steps(settings: PipelineSettings, compute: ComputeResource) -> ArticleSteps:
+    """The per-article steps on the configured executor, with the extraction cache."""
+    return ArticleSteps(compute.executor(), extraction_cache(settings))
+
+
+def prune_and_describe(steps: ArticleSteps) -> dict[str, int | str]:
     """Once a step has gone over every article: drop the results no article uses any more,
-    and say how many articles were read from the cache and how many extracted (shown in the UI)."""
+    and say how many articles were read from the cache, how many extracted and where (shown
+    in the UI)."""
+    cache = steps.cache
+    assert cache is not None
     pruned = cache.prune_unused()
     return {"cache_hits": cache.hits, "extracted": cache.misses, "cache_pruned": pruned,
-            "extractor_code_version": cache.code_version}
+            "extractor_code_version": cache.code_version, "executor": describe(steps.executor)}
 
 
 @dg.asset(
@@ -84,14 +95,15 @@ def raw_articles(context: dg.AssetExecutionContext, settings: PipelineSettings) 
     "every offset in the other tables indexes documents.text.",
 )
 def documents(
-    context: dg.AssetExecutionContext, settings: PipelineSettings, raw_articles: pd.DataFrame
+    context: dg.AssetExecutionContext, settings: PipelineSettings, compute: ComputeResource,
+    raw_articles: pd.DataFrame,
 ) -> dg.Output[pd.DataFrame]:
-    cache = extraction_cache(settings)
-    frame, problems = build_documents(raw_articles, cache.clean_text)
+    steps = article_steps(settings, compute)
+    frame, problems = build_documents(raw_articles, steps)
     for p in problems:
         context.log.warning(f"rejected source {p['source_file']}: {p['problem']}")
     removed = int(frame["removed_lines"].map(len).sum()) if len(frame) else 0
-    return dg.Output(frame, metadata=table_metadata("documents", frame) | {"removed_lines": removed} | prune_and_describe(cache))
+    return dg.Output(frame, metadata=table_metadata("documents", frame) | {"removed_lines": removed} | prune_and_describe(steps))
 
 
 @dg.multi_asset(
@@ -109,11 +121,13 @@ def documents(
         ),
     },
 )
-def organisation_tables(settings: PipelineSettings, documents: pd.DataFrame) -> Iterator[dg.Output[pd.DataFrame]]:
-    cache = extraction_cache(settings)
-    mentions, organisations = build_organisation_tables(documents, cache.find_organisation_mentions)
+def organisation_tables(
+    settings: PipelineSettings, compute: ComputeResource, documents: pd.DataFrame
+) -> Iterator[dg.Output[pd.DataFrame]]:
+    steps = article_steps(settings, compute)
+    mentions, organisations = build_organisation_tables(documents, steps)
     yield dg.Output(mentions, output_name="organisation_mentions",
-                    metadata=table_metadata("organisation_mentions", mentions) | prune_and_describe(cache))
+                    metadata=table_metadata("organisation_mentions", mentions) | prune_and_describe(steps))
     yield dg.Output(organisations, output_name="organisations", metadata=table_metadata("organisations", organisations))
 
 
@@ -123,10 +137,12 @@ def organisation_tables(settings: PipelineSettings, documents: pd.DataFrame) -> 
     code_version=code_version("money.toml"),
     description="Monetary figures: amount in currency units, ISO 4217 currency, qualifier, range and rate.",
 )
-def monetary_figures(settings: PipelineSettings, documents: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    cache = extraction_cache(settings)
-    frame = build_monetary_figures(documents, cache.find_monetary_figures)
-    return dg.Output(frame, metadata=table_metadata("monetary_figures", frame) | prune_and_describe(cache))
+def monetary_figures(
+    settings: PipelineSettings, compute: ComputeResource, documents: pd.DataFrame
+) -> dg.Output[pd.DataFrame]:
+    steps = article_steps(settings, compute)
+    frame = build_monetary_figures(documents, steps)
+    return dg.Output(frame, metadata=table_metadata("monetary_figures", frame) | prune_and_describe(steps))
 
 
 @dg.asset(
@@ -138,11 +154,12 @@ def monetary_figures(settings: PipelineSettings, documents: pd.DataFrame) -> dg.
 )
 def agreements(
     settings: PipelineSettings,
+    compute: ComputeResource,
     documents: pd.DataFrame,
     monetary_figures: pd.DataFrame,
     organisation_mentions: pd.DataFrame,
     organisations: pd.DataFrame,
 ) -> dg.Output[pd.DataFrame]:
-    cache = extraction_cache(settings)
-    frame = build_agreements(documents, monetary_figures, organisation_mentions, organisations, cache.find_agreements)
-    return dg.Output(frame, metadata=table_metadata("agreements", frame) | prune_and_describe(cache))
+    steps = article_steps(settings, compute)
+    frame = build_agreements(documents, monetary_figures, organisation_mentions, organisations, steps)
+    return dg.Output(frame, metadata=table_metadata("agreements", frame) | prune_and_describe(steps))

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
-from pipeline.extract.agreements import Agreement, PartyMention, find_agreements
-from pipeline.extract.money import MoneyFigure, find_monetary_figures
-from pipeline.extract.organisations import OrgMention, extraction_mode, find_organisation_mentions
-from pipeline.ingest.cleaning import CleanedDocument, RemovedLine, clean_text
+from pipeline.extract.agreements import Agreement
+from pipeline.extract.money import MoneyFigure
+from pipeline.extract.organisations import OrgMention, extraction_mode
+from pipeline.ingest.cleaning import CleanedDocument, RemovedLine
 from pipeline.paths import PROJECT_ROOT, RULES_DIR
 
 #: Source files whose code decides what the per-article extractors return.
@@ -135,17 +135,23 @@ class ExtractionCache:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def memo(self, step: str, key: str, compute: Callable[[], list[Any]], decode: Callable[[dict], Any]) -> list[Any]:
-        """The stored list of records for ``key``, else ``compute()`` stored and returned."""
+    def lookup(self, step: str, key: str) -> Any | None:
+        """The stored result of ``step`` for ``key`` (decoded: a :class:`CleanedDocument`
+        for cleaning, a list of records for the extractors), or None; counts a hit or a miss
+        and marks the key as used."""
         self.used.setdefault(step, set()).add(key)
         stored = self.get(step, key)
-        if stored is not None:
-            self.hits += 1
-            return [decode(record) for record in stored]
-        self.misses += 1
-        result = compute()
-        self.put(step, key, [asdict(r) for r in result])
-        return result
+        if stored is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        decoded = [DECODERS[step](record) for record in stored]
+        return decoded[0] if step == "cleaning" else decoded
+
+    def store(self, step: str, key: str, result: Any) -> None:
+        """Keep a freshly computed result of ``step`` (as :meth:`lookup` returns it)."""
+        records = [result] if step == "cleaning" else result
+        self.put(step, key, [asdict(r) for r in records])
 
     def prune_unused(self) -> int:
         """Remove the results of the steps used here that this build did not read (articles
@@ -159,30 +165,6 @@ class ExtractionCache:
                     removed += 1
         return removed
 
-    # The per-article steps with their results kept: same signatures as the originals.
-
-    def clean_text(self, raw_text: str) -> CleanedDocument:
-        stored = self.memo("cleaning", input_key(raw_text), lambda: [clean_text(raw_text)], _cleaned)
-        return stored[0]
-
-    def find_organisation_mentions(self, text: str) -> list[OrgMention]:
-        return self.memo("organisations", input_key(text), lambda: find_organisation_mentions(text),
-                         lambda d: OrgMention(**d))
-
-    def find_monetary_figures(self, text: str) -> list[MoneyFigure]:
-        return self.memo("money", input_key(text), lambda: find_monetary_figures(text), lambda d: MoneyFigure(**d))
-
-    def find_agreements(
-        self, text: str, figures: list[MoneyFigure], organisations: Sequence[PartyMention] = ()
-    ) -> list[Agreement]:
-        parties = list(organisations)
-        return self.memo(
-            "agreements",
-            input_key(text, list(figures), parties),
-            lambda: find_agreements(text, figures, organisations=parties),
-            _agreement,
-        )
-
 
 def _cleaned(record: dict[str, Any]) -> CleanedDocument:
     """A :class:`CleanedDocument` back from JSON."""
@@ -192,3 +174,12 @@ def _cleaned(record: dict[str, Any]) -> CleanedDocument:
 def _agreement(record: dict[str, Any]) -> Agreement:
     """An :class:`Agreement` back from JSON (its mention spans as tuples again)."""
     return Agreement(**(record | {"mentions": [tuple(m) for m in record["mentions"]]}))
+
+
+#: Per step: a stored record back as the extractor's value.
+DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "cleaning": _cleaned,
+    "organisations": lambda record: OrgMention(**record),
+    "money": lambda record: MoneyFigure(**record),
+    "agreements": _agreement,
+}

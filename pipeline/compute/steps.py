@@ -1,0 +1,136 @@
+"""The per-article steps (cleaning, organisation mentions, monetary figures, agreements)
+over many articles at once: results already in the extraction cache are answered here, the
+misses are cut into batches that an executor runs (this process, a local pool, a Dask
+cluster), and what comes back, in input order, is stored in the cache. The tables are
+therefore byte-identical whichever executor runs the batches.
+
+A batch is a plain tuple ``(step, extraction mode, items)`` handled by :func:`run_batch`, a
+module-level function, so that any process holding the ``pipeline`` package can run it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pipeline.compute.executors import Executor, SerialExecutor
+from pipeline.extract.agreements import Agreement, PartyMention, find_agreements
+from pipeline.extract.cache import ExtractionCache, input_key
+from pipeline.extract.money import MoneyFigure, find_monetary_figures
+from pipeline.extract.organisations import OrgMention, extraction_mode, find_organisation_mentions
+from pipeline.ingest.cleaning import CleanedDocument, clean_text
+
+#: One article's input to agreement finding: its text, its figures, its organisations.
+AgreementInput = tuple[str, list[MoneyFigure], list[PartyMention]]
+
+#: Below this many articles to extract, a step runs in this process: starting workers and
+#: sending them the texts would cost more than it saves.
+MIN_PARALLEL_ARTICLES = 24
+#: Most articles in one batch (bounds what one worker holds; several batches per worker
+#: keep the workers evenly busy).
+MAX_BATCH_ARTICLES = 64
+BATCHES_PER_WORKER = 4
+
+#: Batches this process has run (on a Dask worker or a pool worker: the ones sent to it).
+batches_run = 0
+
+
+def _organisations_batch(texts: list[str], mode: str) -> list[list[OrgMention]]:
+    if mode == "model":
+        from pipeline.extract.organisation_model import read_with_model
+
+        read_with_model(texts)  # one pass of the model over every new line of the batch
+    return [find_organisation_mentions(text, mode=mode) for text in texts]
+
+
+STEP_FUNCTIONS: dict[str, Callable[[list[Any], str], list[Any]]] = {
+    "cleaning": lambda raws, mode: [clean_text(raw) for raw in raws],
+    "organisations": _organisations_batch,
+    "money": lambda texts, mode: [find_monetary_figures(text) for text in texts],
+    "agreements": lambda items, mode: [
+        find_agreements(text, figures, organisations=parties) for text, figures, parties in items
+    ],
+}
+
+
+def run_batch(batch: tuple[str, str, list[Any]]) -> list[Any]:
+    """Run one step on a batch of articles: ``(step, mode, items)`` -> one result per item.
+
+    >>> run_batch(("money", "rules", ["It cost $5 million.", "No figure."]))[1]
+    []
+    """
+    global batches_run
+    step, mode, items = batch
+    results = STEP_FUNCTIONS[step](items, mode)
+    batches_run += 1
+    return results
+
+
+def warm_up(mode: str | None = None) -> None:
+    """Build every extractor's rules (and load the model in ``model`` mode) in this process."""
+    mode = mode or extraction_mode()
+    text = clean_text("Warm-up\n\nThe Warm-up Bank (WB) signed a $5 million loan with Acme Corp.\n").text
+    figures = find_monetary_figures(text)
+    find_organisation_mentions(text, mode=mode)
+    find_agreements(text, figures)
+
+
+def batch_size(articles: int, workers: int) -> int:
+    """Articles per batch: about ``BATCHES_PER_WORKER`` batches per worker, at most
+    ``MAX_BATCH_ARTICLES``.
+
+    >>> batch_size(10_000, 2), batch_size(100, 2), batch_size(3, 2)
+    (64, 13, 1)
+    """
+    return max(1, min(MAX_BATCH_ARTICLES, math.ceil(articles / (workers * BATCHES_PER_WORKER))))
+
+
+class ArticleSteps:
+    """The per-article steps over lists of articles, on ``executor`` (serial by default),
+    with ``cache`` (optional) answering the articles extracted before."""
+
+    def __init__(
+        self, executor: Executor | None = None, cache: ExtractionCache | None = None, mode: str | None = None
+    ) -> None:
+        self.executor = executor or SerialExecutor()
+        self.cache = cache
+        self.mode = mode or extraction_mode()
+
+    def clean(self, raw_texts: Sequence[str]) -> list[CleanedDocument]:
+        keys = [input_key(raw) for raw in raw_texts]
+        return self._run("cleaning", list(raw_texts), keys)
+
+    def organisation_mentions(self, texts: Sequence[str]) -> list[list[OrgMention]]:
+        return self._run("organisations", list(texts), [input_key(text) for text in texts])
+
+    def monetary_figures(self, texts: Sequence[str]) -> list[list[MoneyFigure]]:
+        return self._run("money", list(texts), [input_key(text) for text in texts])
+
+    def agreements(self, inputs: Sequence[AgreementInput]) -> list[list[Agreement]]:
+        keys = [input_key(text, list(figures), list(parties)) for text, figures, parties in inputs]
+        return self._run("agreements", list(inputs), keys)
+
+    def _run(self, step: str, items: list[Any], keys: list[str]) -> list[Any]:
+        results: list[Any] = [None] * len(items)
+        missing = []
+        for index, key in enumerate(keys):
+            stored = self.cache.lookup(step, key) if self.cache is not None else None
+            if stored is None:
+                missing.append(index)
+            else:
+                results[index] = stored
+        for index, result in zip(missing, self._compute(step, [items[i] for i in missing])):
+            results[index] = result
+            if self.cache is not None:
+                self.cache.store(step, keys[index], result)
+        return results
+
+    def _compute(self, step: str, items: list[Any]) -> list[Any]:
+        """Results of the step on the items, in order: in this process for a few, else in
+        batches on the executor."""
+        if len(items) < MIN_PARALLEL_ARTICLES or isinstance(self.executor, SerialExecutor):
+            return run_batch((step, self.mode, items)) if items else []
+        size = batch_size(len(items), self.executor.workers)
+        batches = [(step, self.mode, items[i : i + size]) for i in range(0, len(items), size)]
+        return [result for batch in self.executor.map(run_batch, batches) for result in batch]

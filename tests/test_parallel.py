@@ -1,0 +1,71 @@
+"""Per-article steps on a real local process pool (forkserver workers): the same tables as
+a serial run, cache hits answered in the parent, small inputs kept in this process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.build import build_tables
+from pipeline.compute import steps as steps_module
+from pipeline.compute.executors import LocalPoolExecutor, SerialExecutor, executor_from_environment
+from pipeline.compute.steps import MIN_PARALLEL_ARTICLES, ArticleSteps
+from pipeline.extract.cache import ExtractionCache
+
+from .synthetic_corpus import write_corpus
+
+
+def assert_same_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus") / "raw"
+    write_corpus(folder, 3 * MIN_PARALLEL_ARTICLES)
+    return folder
+
+
+@pytest.mark.parametrize("mode", ["rules", "model"])
+def test_a_process_pool_gives_the_serial_tables(corpus, tmp_path, monkeypatch, mode):
+    monkeypatch.setenv("PIPELINE_EXTRACTION", mode)
+    serial, _ = build_tables(corpus, ArticleSteps(SerialExecutor()))
+    assert len(serial["documents"]) == 3 * MIN_PARALLEL_ARTICLES and len(serial["agreements"]) > 0
+    before = steps_module.batches_run
+    pooled, _ = build_tables(corpus, ArticleSteps(LocalPoolExecutor(2)))
+    assert steps_module.batches_run == before  # every batch ran in a worker process
+    assert_same_tables(pooled, serial)
+
+
+def test_cache_hits_are_answered_here_and_misses_extracted_by_the_pool(corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("PIPELINE_EXTRACTION", "rules")
+    n = 3 * MIN_PARALLEL_ARTICLES
+    first = ArticleSteps(LocalPoolExecutor(2), ExtractionCache(tmp_path / "cache"))
+    cold, _ = build_tables(corpus, first)
+    assert (first.cache.hits, first.cache.misses) == (0, 4 * n)
+    second = ArticleSteps(LocalPoolExecutor(2), ExtractionCache(tmp_path / "cache"))
+    warm, _ = build_tables(corpus, second)
+    assert (second.cache.hits, second.cache.misses) == (4 * n, 0)
+    assert_same_tables(warm, cold)
+    assert_same_tables(cold, build_tables(corpus, ArticleSteps(SerialExecutor()))[0])
+
+
+def test_a_few_articles_are_extracted_in_this_process(raw_dir, monkeypatch):
+    monkeypatch.setenv("PIPELINE_EXTRACTION", "rules")
+    before = steps_module.batches_run
+    tables, _ = build_tables(raw_dir, ArticleSteps(LocalPoolExecutor(2)))
+    assert steps_module.batches_run == before + 4  # one batch per step, here: no pool started
+    assert_same_tables(tables, build_tables(raw_dir)[0])
+
+
+def test_pipeline_workers_picks_the_executor(monkeypatch):
+    assert isinstance(executor_from_environment({"PIPELINE_WORKERS": "1"}), SerialExecutor)
+    default = executor_from_environment({})
+    assert default.workers == (os.cpu_count() or 1)
+    with pytest.raises(ValueError, match="PIPELINE_WORKERS must be a whole number"):
+        executor_from_environment({"PIPELINE_WORKERS": "0"})
