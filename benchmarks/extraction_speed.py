@@ -12,14 +12,26 @@ rules only (``PIPELINE_EXTRACTION=rules``).
 0.1 MB and 1 MB, and the ratio of the two times (linear: about 10).
 ``--hostile``: organisation extraction on each adversarial form of
 tests/adversarial_texts.py at 0.1 MB and 1 MB, seconds per MB and the ratio.
+
+    .venv/bin/python benchmarks/extraction_speed.py --release 10000 [--modes rules,model]
+
+``--release N``: ``python -m pipeline release`` on N synthetic articles
+(tests/synthetic_corpus.py) in a fresh output folder, per extraction mode: seconds end to
+end, the peak resident memory of the whole process tree (the run and its workers, sampled
+every 0.1 s) and the Dagster step times. ``PIPELINE_WORKERS`` is passed on (default: every core).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from pipeline.ingest.cleaning import clean_text
 from pipeline.extract.agreements import find_agreements
@@ -30,6 +42,7 @@ from pipeline.paths import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.adversarial_texts import MONEY_ADVERSARIES, ORGANISATION_ADVERSARIES  # noqa: E402
+from tests.synthetic_corpus import write_corpus  # noqa: E402
 
 
 def corpus(megabytes: float) -> list[str]:
@@ -76,13 +89,79 @@ def hostile(modes: list[str]) -> None:
             )
 
 
+def tree_rss(process: "psutil.Process") -> int:  # noqa: F821
+    """Resident bytes of a process and all its descendants (0 for those already gone)."""
+    import psutil
+
+    total = 0
+    for p in [process, *process.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def release_run(articles: int, modes: list[str]) -> None:
+    """End-to-end seconds and peak process-tree memory of the release command."""
+    import psutil
+
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw"
+        paths = write_corpus(raw, articles)
+        megabytes = sum(p.stat().st_size for p in paths) / 1e6
+        print(f"corpus: {articles} synthetic articles, {megabytes:.1f} MB; "
+              f"PIPELINE_WORKERS={os.environ.get('PIPELINE_WORKERS', 'unset (every core)')}")
+        for mode in modes:
+            out = Path(tmp) / f"out-{mode}"
+            home = Path(tmp) / f"home-{mode}"
+            home.mkdir()
+            env = os.environ | {"PIPELINE_EXTRACTION": mode, "DAGSTER_HOME": str(home), "GX_ANALYTICS_ENABLED": "false"}
+            command = [sys.executable, "-m", "pipeline", "release", "--raw-dir", str(raw), "--output-dir", str(out)]
+            started = time.perf_counter()
+            child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            watched = psutil.Process(child.pid)
+            peak = 0
+            while child.poll() is None:
+                peak = max(peak, tree_rss(watched))
+                time.sleep(0.1)
+            seconds = time.perf_counter() - started
+            stdout, stderr = child.communicate()
+            last = stdout.strip().splitlines()[-1] if stdout.strip() else stderr.strip()[-300:]
+            print(f"{mode:6s} {seconds:6.1f} s end to end, {articles / seconds:6.0f} articles/s, "
+                  f"{megabytes / seconds:5.2f} MB/s, peak {peak / 2**20:6.0f} MB (process tree); exit {child.returncode}: {last}")
+            print("       steps: " + step_times(home))
+
+
+def step_times(home: Path) -> str:
+    """Seconds per step of the latest run recorded in a Dagster home."""
+    code = (
+        "import dagster as dg, json\n"
+        "i = dg.DagsterInstance.get()\n"
+        "r = i.get_runs(limit=1)\n"
+        "print(json.dumps({s.step_key: s.end_time - s.start_time for s in i.get_run_step_stats(r[0].run_id)"
+        " if s.start_time and s.end_time} if r else {}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=os.environ | {"DAGSTER_HOME": str(home)},
+                          capture_output=True, text=True)
+    try:
+        stats = json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return "(no step statistics: " + done.stderr.strip()[-200:] + ")"
+    return ", ".join(f"{k} {v:.1f} s" for k, v in stats.items())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, default=5.0)
     parser.add_argument("--adversarial", action="store_true", help="hostile texts at 0.1 MB and 1 MB (money)")
     parser.add_argument("--hostile", action="store_true", help="time the adversarial forms instead")
-    parser.add_argument("--modes", default="rules,model", help="extraction modes for --hostile")
+    parser.add_argument("--modes", default="rules,model", help="extraction modes for --hostile and --release")
+    parser.add_argument("--release", type=int, metavar="N", help="time the release command on N synthetic articles")
     args = parser.parse_args()
+    if args.release:
+        release_run(args.release, args.modes.split(","))
+        return
     if args.adversarial:
         adversarial()
         return

@@ -85,12 +85,23 @@ def test_a_rule_or_extractor_edit_changes_the_code_version(tmp_path):
 def test_an_unreadable_result_is_extracted_again(raw_dir, tmp_path):
     build_with(raw_dir, ExtractionCache(tmp_path / "cache"))
     cache = ExtractionCache(tmp_path / "cache")
-    stored = sorted((cache.folder / "money").rglob("*.json"))
-    stored[0].write_text('[{"start": 1, "en', encoding="utf-8")  # a half-written file
+    (key,) = cache.connection.execute("SELECT key FROM results WHERE step = 'money' LIMIT 1").fetchone()
+    cache.put_many("money", [(key, '[{"start": 1, "en')])  # a half-written result
     tables = build_with(raw_dir, cache)
     assert cache.misses == 1
     assert_same_tables(tables, build_with(raw_dir, None))
-    assert not list(cache.folder.rglob(".tmp-*"))
+
+
+def test_an_unreadable_database_is_replaced(raw_dir, tmp_path):
+    first = ExtractionCache(tmp_path / "cache")
+    build_with(raw_dir, first)
+    first.close()
+    for path in first.folder.glob("results.sqlite*"):
+        path.write_bytes(b"not a database at all" * 100)
+    cache = ExtractionCache(tmp_path / "cache")
+    tables = build_with(raw_dir, cache)
+    assert (cache.hits, cache.misses) == (0, 4 * 5)
+    assert_same_tables(tables, build_with(raw_dir, None))
 
 
 def test_results_no_article_uses_any_more_are_pruned(raw_dir, tmp_path):
@@ -100,7 +111,7 @@ def test_results_no_article_uses_any_more_are_pruned(raw_dir, tmp_path):
     cache = ExtractionCache(tmp_path / "cache")
     build_with(raw_dir, cache)
     assert cache.prune_unused() == 4  # the removed article's cleaning, organisations, money, agreements
-    assert len(list(cache.folder.rglob("*.json"))) == 4 * 4
+    assert cache.count() == 4 * 4
     again = ExtractionCache(tmp_path / "cache")
     build_with(raw_dir, again)
     assert again.misses == 0 and again.prune_unused() == 0

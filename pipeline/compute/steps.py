@@ -112,18 +112,14 @@ class ArticleSteps:
         return self._run("agreements", list(inputs), keys)
 
     def _run(self, step: str, items: list[Any], keys: list[str]) -> list[Any]:
-        results: list[Any] = [None] * len(items)
-        missing = []
-        for index, key in enumerate(keys):
-            stored = self.cache.lookup(step, key) if self.cache is not None else None
-            if stored is None:
-                missing.append(index)
-            else:
-                results[index] = stored
-        for index, result in zip(missing, self._compute(step, [items[i] for i in missing])):
+        stored = self.cache.lookup_many(step, keys) if self.cache is not None else {}
+        results: list[Any] = [stored.get(key) for key in keys]
+        missing = [index for index, key in enumerate(keys) if key not in stored]
+        computed = self._compute(step, [items[i] for i in missing])
+        for index, result in zip(missing, computed):
             results[index] = result
-            if self.cache is not None:
-                self.cache.store(step, keys[index], result)
+        if self.cache is not None and missing:
+            self.cache.store_many(step, list(dict(zip((keys[i] for i in missing), computed)).items()))
         return results
 
     def _compute(self, step: str, items: list[Any]) -> list[Any]:

@@ -1,6 +1,7 @@
 """Per-article extraction results kept between runs, so a run re-extracts only what changed.
 
-A result is stored under ``<output>/cache/<code_version>/<step>/<key[:2]>/<key>.json`` where
+A result is a row ``(step, key, JSON records)`` of one SQLite file,
+``<output>/cache/<code_version>/results.sqlite``, where
 
 - ``key`` is the sha256 of everything the per-article step reads: the raw text for
   cleaning, the cleaned text for the extractors, and for
@@ -12,19 +13,19 @@ A result is stored under ``<output>/cache/<code_version>/<step>/<key[:2]>/<key>.
   removed when a new one is made).
 
 Steps across articles (resolving organisations, clustering agreements) are not cached: they
-run on every build from the cached per-article results and stay cheap. Files are written
-atomically (a temporary file renamed into place), so a crash never leaves half a result.
+run on every build from the cached per-article results and stay cheap. The results of a
+batch of articles are written in one transaction, so a crash never leaves half a result, and
+thousands of articles cost one file, not one file each (which cost more than extracting them).
+Several processes may share the file (SQLite's locking; they wait for each other).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
+import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,10 @@ def input_key(*parts: str | list[Any]) -> str:
 
 
 class ExtractionCache:
-    """JSON results of per-article steps, one file per (step, input key), for one code version."""
+    """JSON results of per-article steps, one row per (step, input key), for one code version."""
+
+    #: Keys per ``IN (...)`` query (SQLite allows at most 32,766 parameters).
+    QUERY_KEYS = 900
 
     def __init__(self, root: Path, code_version: str | None = None) -> None:
         self.root = Path(root)
@@ -106,64 +110,110 @@ class ExtractionCache:
         if not self.folder.is_dir():
             self.folder.mkdir(parents=True, exist_ok=True)
             self._remove_other_versions()
+        self.database = self.folder / "results.sqlite"
+        self.connection = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        """The results database, created when missing; an unreadable one is replaced (it only
+        holds what can be extracted again)."""
+        for attempt in (1, 2):
+            connection = sqlite3.connect(self.database, timeout=300, isolation_level=None)
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute(
+                    "CREATE TABLE IF NOT EXISTS results (step TEXT, key TEXT, value TEXT, PRIMARY KEY (step, key))"
+                    " WITHOUT ROWID"
+                )
+                return connection
+            except sqlite3.DatabaseError:
+                connection.close()
+                if attempt == 2:
+                    raise
+                for path in self.folder.glob("results.sqlite*"):
+                    path.unlink(missing_ok=True)
+        raise AssertionError("unreachable")
 
     def _remove_other_versions(self) -> None:
         for other in self.root.iterdir():
             if other.is_dir() and other != self.folder:
                 shutil.rmtree(other, ignore_errors=True)
 
-    def path(self, step: str, key: str) -> Path:
-        return self.folder / step / key[:2] / f"{key}.json"
+    def get_many(self, step: str, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """The stored records of the keys that have a readable result."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), self.QUERY_KEYS):
+            chunk = unique[i : i + self.QUERY_KEYS]
+            rows = self.connection.execute(
+                f"SELECT key, value FROM results WHERE step = ? AND key IN ({','.join('?' * len(chunk))})",
+                [step, *chunk],
+            )
+            for key, value in rows:
+                try:
+                    found[key] = json.loads(value)
+                except ValueError:
+                    pass  # an unreadable result is extracted again
+        return found
 
-    def get(self, step: str, key: str) -> Any | None:
-        """The stored result, or None when absent or unreadable."""
-        try:
-            return json.loads(self.path(step, key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+    def put_many(self, step: str, values: Sequence[tuple[str, str]]) -> None:
+        """Store (key, JSON text) pairs in one transaction."""
+        with self.connection:
+            self.connection.execute("BEGIN IMMEDIATE")
+            self.connection.executemany(
+                "INSERT OR REPLACE INTO results (step, key, value) VALUES (?, ?, ?)",
+                [(step, key, value) for key, value in values],
+            )
 
-    def put(self, step: str, key: str, value: Any) -> None:
-        """Store a JSON-ready result atomically."""
-        target = self.path(step, key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(value, handle, ensure_ascii=False, separators=(",", ":"))
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    def lookup_many(self, step: str, keys: Sequence[str]) -> dict[str, Any]:
+        """The stored results of ``step`` for the keys that have one, decoded (a
+        :class:`CleanedDocument` for cleaning, a list of records for the extractors); counts
+        hits and misses and marks every key as used."""
+        self.used.setdefault(step, set()).update(keys)
+        stored = self.get_many(step, keys)
+        decode = DECODERS[step]
+        out = {}
+        for key, records in stored.items():
+            decoded = [decode(record) for record in records]
+            out[key] = decoded[0] if step == "cleaning" else decoded
+        self.hits += sum(1 for key in keys if key in out)
+        self.misses += sum(1 for key in keys if key not in out)
+        return out
 
-    def lookup(self, step: str, key: str) -> Any | None:
-        """The stored result of ``step`` for ``key`` (decoded: a :class:`CleanedDocument`
-        for cleaning, a list of records for the extractors), or None; counts a hit or a miss
-        and marks the key as used."""
-        self.used.setdefault(step, set()).add(key)
-        stored = self.get(step, key)
-        if stored is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        decoded = [DECODERS[step](record) for record in stored]
-        return decoded[0] if step == "cleaning" else decoded
-
-    def store(self, step: str, key: str, result: Any) -> None:
-        """Keep a freshly computed result of ``step`` (as :meth:`lookup` returns it)."""
-        records = [result] if step == "cleaning" else result
-        self.put(step, key, [asdict(r) for r in records])
+    def store_many(self, step: str, results: Sequence[tuple[str, Any]]) -> None:
+        """Keep freshly computed results of ``step`` (as :meth:`lookup_many` returns them)."""
+        self.put_many(step, [(key, encode([r] if step == "cleaning" else r)) for key, r in results])
 
     def prune_unused(self) -> int:
         """Remove the results of the steps used here that this build did not read (articles
         since removed or edited): call it after a step went over the whole corpus. Returns
-        how many files were removed."""
+        how many results were removed."""
         removed = 0
         for step, keys in self.used.items():
-            for path in (self.folder / step).glob("*/*.json"):
-                if path.stem not in keys:
-                    path.unlink(missing_ok=True)
-                    removed += 1
+            stored = [key for (key,) in self.connection.execute("SELECT key FROM results WHERE step = ?", [step])]
+            stale = [(step, key) for key in stored if key not in keys]
+            if stale:
+                with self.connection:
+                    self.connection.execute("BEGIN IMMEDIATE")
+                    self.connection.executemany("DELETE FROM results WHERE step = ? AND key = ?", stale)
+            removed += len(stale)
         return removed
+
+    def count(self) -> int:
+        """How many results are stored (every step)."""
+        return self.connection.execute("SELECT count(*) FROM results").fetchone()[0]
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def encode(records: Sequence[Any]) -> str:
+    """Dataclass records as compact JSON (nested dataclasses as objects, tuples as lists).
+
+    >>> from pipeline.ingest.cleaning import RemovedLine
+    >>> encode([CleanedDocument("T", "T\\nx", [RemovedLine(2, "rule", "y")])])
+    '[{"title":"T","text":"T\\\\nx","removed_lines":[{"line":2,"rule":"rule","text":"y"}]}]'
+    """
+    return json.dumps(list(records), default=vars, ensure_ascii=False, separators=(",", ":"))
 
 
 def _cleaned(record: dict[str, Any]) -> CleanedDocument:
