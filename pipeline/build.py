@@ -75,7 +75,7 @@ def build_documents(
     steps = steps or ArticleSteps()
     readable = raw_articles[raw_articles["status"] == OK]
     rows, problems = [], []
-    for raw, cleaned in zip(readable.itertuples(index=False), steps.clean(readable["text"].tolist())):
+    for raw, cleaned in zip(readable.itertuples(index=False), steps.clean(readable["text"])):
         if not cleaned.text:
             problems.append({"source_file": raw.source_file, "problem": "no text left after cleaning"})
             continue
@@ -102,7 +102,7 @@ def build_organisation_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``organisation_mentions`` and ``organisations``: found per document (``steps``),
     resolved across all."""
-    found = (steps or ArticleSteps()).organisation_mentions(documents["text"].tolist())
+    found = (steps or ArticleSteps()).organisation_mentions(documents["text"])
     mentions_by_doc = dict(zip(documents["doc_id"], found))
     organisations, id_of = resolve_organisations(mentions_by_doc)
     mention_rows = [
@@ -124,7 +124,7 @@ def build_organisation_tables(
 
 def build_monetary_figures(documents: pd.DataFrame, steps: ArticleSteps | None = None) -> pd.DataFrame:
     """``monetary_figures``: every document's figures (``steps``)."""
-    found = (steps or ArticleSteps()).monetary_figures(documents["text"].tolist())
+    found = (steps or ArticleSteps()).monetary_figures(documents["text"])
     rows = [
         {
             "figure_id": figure_id(d.doc_id, f.start),
@@ -207,7 +207,7 @@ def build_agreements(
     parties = party_mentions_by_doc(organisation_mentions, organisations)
     figures = figures_by_doc(monetary_figures)
     doc_ids = documents["doc_id"].tolist()
-    inputs = [(text, figures.get(d, []), parties.get(d, [])) for d, text in zip(doc_ids, documents["text"])]
+    inputs = ((text, figures.get(d, []), parties.get(d, [])) for d, text in zip(doc_ids, documents["text"]))
     found = dict(zip(doc_ids, (steps or ArticleSteps()).agreements(inputs)))
     rows = [
         {

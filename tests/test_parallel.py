@@ -45,7 +45,8 @@ def test_a_process_pool_gives_the_serial_tables(corpus, tmp_path, monkeypatch, m
 def test_cache_hits_are_answered_here_and_misses_extracted_by_the_pool(corpus, tmp_path, monkeypatch):
     monkeypatch.setenv("PIPELINE_EXTRACTION", "rules")
     n = 3 * MIN_PARALLEL_ARTICLES
-    first = ArticleSteps(LocalPoolExecutor(2), ExtractionCache(tmp_path / "cache"))
+    # windows of 30 articles: the corpus is read, sent and stored in three parts
+    first = ArticleSteps(LocalPoolExecutor(2), ExtractionCache(tmp_path / "cache"), window=30)
     cold, _ = build_tables(corpus, first)
     assert (first.cache.hits, first.cache.misses) == (0, 4 * n)
     second = ArticleSteps(LocalPoolExecutor(2), ExtractionCache(tmp_path / "cache"))

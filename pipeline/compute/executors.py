@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -56,25 +57,38 @@ class SerialExecutor:
 
 
 class LocalPoolExecutor:
-    """A pool of ``workers`` processes on this machine, started for one ``map`` and stopped
-    after it (forked from a forkserver that already holds the extractors and the model).
+    """A pool of ``workers`` processes on this machine, started on the first ``map`` and
+    kept until :meth:`close` (or until this executor is garbage-collected); workers are
+    forked from a forkserver that already holds the extractors and the model.
 
-    >>> LocalPoolExecutor(2).map(len, ["ab", "c", ""])
-    [2, 1, 0]
+    >>> pool = LocalPoolExecutor(2)
+    >>> pool.map(len, ["ab", "c", ""]), pool.map(len, ["abc"])
+    ([2, 1, 0], [3])
+    >>> pool.close()
     """
 
     def __init__(self, workers: int) -> None:
         if workers < 1:
             raise ValueError(f"a process pool needs at least one worker, not {workers}")
         self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._finalizer: weakref.finalize | None = None
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         if not items:
             return []
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD_MODULES)
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(items)), mp_context=context) as pool:
-            return list(pool.map(function, items))
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD_MODULES)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._finalizer = weakref.finalize(self, self._pool.shutdown)
+        return list(self._pool.map(function, items))
+
+    def close(self) -> None:
+        """Stop the workers (a later ``map`` starts new ones)."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._pool = self._finalizer = None
 
     def __repr__(self) -> str:
         return f"LocalPoolExecutor({self.workers})"

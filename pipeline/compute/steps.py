@@ -11,7 +11,8 @@ module-level function, so that any process holding the ``pipeline`` package can 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
 from typing import Any
 
 from pipeline.compute.executors import Executor, SerialExecutor
@@ -31,6 +32,9 @@ MIN_PARALLEL_ARTICLES = 24
 #: keep the workers evenly busy).
 MAX_BATCH_ARTICLES = 64
 BATCHES_PER_WORKER = 4
+#: Articles taken from the input at once: only this many texts are held as Python strings
+#: (and sent to the workers) at a time, whatever the corpus size.
+WINDOW_ARTICLES = 4096
 
 #: Batches this process has run (on a Dask worker or a pool worker: the ones sent to it).
 batches_run = 0
@@ -87,40 +91,59 @@ def batch_size(articles: int, workers: int) -> int:
 
 
 class ArticleSteps:
-    """The per-article steps over lists of articles, on ``executor`` (serial by default),
-    with ``cache`` (optional) answering the articles extracted before."""
+    """The per-article steps over many articles, on ``executor`` (serial by default), with
+    ``cache`` (optional) answering the articles extracted before, taking ``window`` articles
+    from the input at a time."""
 
     def __init__(
-        self, executor: Executor | None = None, cache: ExtractionCache | None = None, mode: str | None = None
+        self,
+        executor: Executor | None = None,
+        cache: ExtractionCache | None = None,
+        mode: str | None = None,
+        window: int = WINDOW_ARTICLES,
     ) -> None:
         self.executor = executor or SerialExecutor()
         self.cache = cache
         self.mode = mode or extraction_mode()
+        self.window = window
 
-    def clean(self, raw_texts: Sequence[str]) -> list[CleanedDocument]:
-        keys = [input_key(raw) for raw in raw_texts]
-        return self._run("cleaning", list(raw_texts), keys)
+    def clean(self, raw_texts: Iterable[str]) -> list[CleanedDocument]:
+        return self._run("cleaning", ((raw, input_key(raw)) for raw in raw_texts))
 
-    def organisation_mentions(self, texts: Sequence[str]) -> list[list[OrgMention]]:
-        return self._run("organisations", list(texts), [input_key(text) for text in texts])
+    def organisation_mentions(self, texts: Iterable[str]) -> list[list[OrgMention]]:
+        return self._run("organisations", ((text, input_key(text)) for text in texts))
 
-    def monetary_figures(self, texts: Sequence[str]) -> list[list[MoneyFigure]]:
-        return self._run("money", list(texts), [input_key(text) for text in texts])
+    def monetary_figures(self, texts: Iterable[str]) -> list[list[MoneyFigure]]:
+        return self._run("money", ((text, input_key(text)) for text in texts))
 
-    def agreements(self, inputs: Sequence[AgreementInput]) -> list[list[Agreement]]:
-        keys = [input_key(text, list(figures), list(parties)) for text, figures, parties in inputs]
-        return self._run("agreements", list(inputs), keys)
+    def agreements(self, inputs: Iterable[AgreementInput]) -> list[list[Agreement]]:
+        return self._run(
+            "agreements",
+            (((text, figures, parties), input_key(text, list(figures), list(parties))) for text, figures, parties in inputs),
+        )
 
-    def _run(self, step: str, items: list[Any], keys: list[str]) -> list[Any]:
-        stored = self.cache.lookup_many(step, keys) if self.cache is not None else {}
-        results: list[Any] = [stored.get(key) for key in keys]
-        missing = [index for index, key in enumerate(keys) if key not in stored]
-        computed = self._compute(step, [items[i] for i in missing])
-        for index, result in zip(missing, computed):
-            results[index] = result
-        if self.cache is not None and missing:
-            self.cache.store_many(step, list(dict(zip((keys[i] for i in missing), computed)).items()))
+    def _run(self, step: str, keyed: Iterable[tuple[Any, str]]) -> list[Any]:
+        """Results of ``step`` for every (item, key), read from the input in windows of
+        ``self.window`` articles: cache hits from the cache, the others computed and stored."""
+        results: list[Any] = []
+        keyed = iter(keyed)
+        while window := list(islice(keyed, self.window)):
+            keys = [key for _, key in window]
+            stored = self.cache.lookup_many(step, keys) if self.cache is not None else {}
+            missing = [index for index, key in enumerate(keys) if key not in stored]
+            computed = self._compute(step, [window[i][0] for i in missing])
+            del window
+            found = dict(zip((keys[i] for i in missing), computed))
+            if self.cache is not None and found:
+                self.cache.store_many(step, list(found.items()))
+            results += [stored[key] if key in stored else found[key] for key in keys]
         return results
+
+    def close(self) -> None:
+        """Stop the executor's workers, if it keeps any."""
+        close = getattr(self.executor, "close", None)
+        if close is not None:
+            close()
 
     def _compute(self, step: str, items: list[Any]) -> list[Any]:
         """Results of the step on the items, in order: in this process for a few, else in

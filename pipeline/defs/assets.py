@@ -3,6 +3,7 @@
 
 import hashlib
 from collections.abc import Iterator
+from contextlib import closing
 
 import dagster as dg
 import pandas as pd
@@ -98,8 +99,8 @@ def documents(
     context: dg.AssetExecutionContext, settings: PipelineSettings, compute: ComputeResource,
     raw_articles: pd.DataFrame,
 ) -> dg.Output[pd.DataFrame]:
-    steps = article_steps(settings, compute)
-    frame, problems = build_documents(raw_articles, steps)
+    with closing(article_steps(settings, compute)) as steps:
+        frame, problems = build_documents(raw_articles, steps)
     for p in problems:
         context.log.warning(f"rejected source {p['source_file']}: {p['problem']}")
     removed = int(frame["removed_lines"].map(len).sum()) if len(frame) else 0
@@ -124,8 +125,8 @@ def documents(
 def organisation_tables(
     settings: PipelineSettings, compute: ComputeResource, documents: pd.DataFrame
 ) -> Iterator[dg.Output[pd.DataFrame]]:
-    steps = article_steps(settings, compute)
-    mentions, organisations = build_organisation_tables(documents, steps)
+    with closing(article_steps(settings, compute)) as steps:
+        mentions, organisations = build_organisation_tables(documents, steps)
     yield dg.Output(mentions, output_name="organisation_mentions",
                     metadata=table_metadata("organisation_mentions", mentions) | prune_and_describe(steps))
     yield dg.Output(organisations, output_name="organisations", metadata=table_metadata("organisations", organisations))
@@ -140,8 +141,8 @@ def organisation_tables(
 def monetary_figures(
     settings: PipelineSettings, compute: ComputeResource, documents: pd.DataFrame
 ) -> dg.Output[pd.DataFrame]:
-    steps = article_steps(settings, compute)
-    frame = build_monetary_figures(documents, steps)
+    with closing(article_steps(settings, compute)) as steps:
+        frame = build_monetary_figures(documents, steps)
     return dg.Output(frame, metadata=table_metadata("monetary_figures", frame) | prune_and_describe(steps))
 
 
@@ -160,6 +161,6 @@ def agreements(
     organisation_mentions: pd.DataFrame,
     organisations: pd.DataFrame,
 ) -> dg.Output[pd.DataFrame]:
-    steps = article_steps(settings, compute)
-    frame = build_agreements(documents, monetary_figures, organisation_mentions, organisations, steps)
+    with closing(article_steps(settings, compute)) as steps:
+        frame = build_agreements(documents, monetary_figures, organisation_mentions, organisations, steps)
     return dg.Output(frame, metadata=table_metadata("agreements", frame) | prune_and_describe(steps))
