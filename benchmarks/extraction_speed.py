@@ -17,8 +17,9 @@ tests/adversarial_texts.py at 0.1 MB and 1 MB, seconds per MB and the ratio.
 
 ``--release N``: ``python -m pipeline release`` on N synthetic articles
 (tests/synthetic_corpus.py) in a fresh output folder, per extraction mode: seconds end to
-end, the peak resident memory of the whole process tree (the run and its workers, sampled
-every 0.1 s) and the Dagster step times. ``PIPELINE_WORKERS`` is passed on (default: every core).
+end, the peak memory of the whole process tree (the run and its workers, sampled every
+0.1 s; the RSS sum counts shared pages once per process, PSS divides them among their
+sharers) and the Dagster step times. ``PIPELINE_WORKERS`` is passed on (default: every core).
 """
 
 from __future__ import annotations
@@ -89,17 +90,20 @@ def hostile(modes: list[str]) -> None:
             )
 
 
-def tree_rss(process: "psutil.Process") -> int:  # noqa: F821
-    """Resident bytes of a process and all its descendants (0 for those already gone)."""
+def tree_memory(process: "psutil.Process") -> tuple[int, int]:  # noqa: F821
+    """Resident bytes (RSS) and proportional set size (PSS: shared pages divided among
+    their sharers) of a process and all its descendants, summed."""
     import psutil
 
-    total = 0
+    rss = pss = 0
     for p in [process, *process.children(recursive=True)]:
         try:
-            total += p.memory_info().rss
+            info = p.memory_full_info()
         except psutil.Error:
-            pass
-    return total
+            continue
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+    return rss, pss
 
 
 def release_run(articles: int, modes: list[str]) -> None:
@@ -121,15 +125,17 @@ def release_run(articles: int, modes: list[str]) -> None:
             started = time.perf_counter()
             child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             watched = psutil.Process(child.pid)
-            peak = 0
+            peak = peak_pss = 0
             while child.poll() is None:
-                peak = max(peak, tree_rss(watched))
+                rss, pss = tree_memory(watched)
+                peak, peak_pss = max(peak, rss), max(peak_pss, pss)
                 time.sleep(0.1)
             seconds = time.perf_counter() - started
             stdout, stderr = child.communicate()
             last = stdout.strip().splitlines()[-1] if stdout.strip() else stderr.strip()[-300:]
             print(f"{mode:6s} {seconds:6.1f} s end to end, {articles / seconds:6.0f} articles/s, "
-                  f"{megabytes / seconds:5.2f} MB/s, peak {peak / 2**20:6.0f} MB (process tree); exit {child.returncode}: {last}")
+                  f"{megabytes / seconds:5.2f} MB/s, peak {peak / 2**20:6.0f} MB RSS, {peak_pss / 2**20:6.0f} MB PSS "
+                  f"(process tree); exit {child.returncode}: {last}")
             print("       steps: " + step_times(home))
 
 
