@@ -70,3 +70,15 @@ def test_pipeline_workers_picks_the_executor(monkeypatch):
     assert default.workers == (os.cpu_count() or 1)
     with pytest.raises(ValueError, match="PIPELINE_WORKERS must be a whole number"):
         executor_from_environment({"PIPELINE_WORKERS": "0"})
+
+
+def test_the_compute_resource_reads_the_environment_and_names_a_wrong_value(monkeypatch):
+    from pipeline.defs.compute import compute_from_environment
+
+    monkeypatch.setenv("PIPELINE_WORKERS", "1")
+    monkeypatch.delenv("PIPELINE_DASK_SCHEDULER", raising=False)
+    assert isinstance(compute_from_environment().executor(), SerialExecutor)
+    monkeypatch.setenv("PIPELINE_WORKERS", "zero")
+    resource = compute_from_environment()  # the definitions still load
+    with pytest.raises(ValueError, match="PIPELINE_WORKERS must be a whole number of processes .* not 'zero'"):
+        resource.executor()

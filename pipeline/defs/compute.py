@@ -13,6 +13,7 @@ import dagster as dg
 
 from pipeline.compute.executors import (
     SCHEDULER_VARIABLE,
+    WORKERS_VARIABLE,
     Executor,
     make_executor,
     workers_from_environment,
@@ -20,18 +21,21 @@ from pipeline.compute.executors import (
 
 
 class ComputeResource(dg.ConfigurableResource):
-    """Where per-article steps run: ``dask_scheduler`` (an address) or ``workers`` local
-    processes (0 = one per core, 1 = serial)."""
+    """Where per-article steps run: ``dask_scheduler`` (an address), else ``workers`` local
+    processes (as ``PIPELINE_WORKERS`` is written: empty = one per core, 1 = serial). A
+    wrong value fails the step that needs it, with the reason, not the code location."""
 
     dask_scheduler: str = ""
-    workers: int = 0
+    workers: str = ""
 
     def executor(self) -> Executor:
-        return make_executor(self.dask_scheduler or None, self.workers or None)
+        workers = workers_from_environment({WORKERS_VARIABLE: self.workers})
+        return make_executor(self.dask_scheduler or None, workers)
 
 
 def compute_from_environment() -> ComputeResource:
     """The resource ``PIPELINE_DASK_SCHEDULER`` and ``PIPELINE_WORKERS`` describe."""
     return ComputeResource(
-        dask_scheduler=os.environ.get(SCHEDULER_VARIABLE, "").strip(), workers=workers_from_environment()
+        dask_scheduler=os.environ.get(SCHEDULER_VARIABLE, "").strip(),
+        workers=os.environ.get(WORKERS_VARIABLE, "").strip(),
     )
