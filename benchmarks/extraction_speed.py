@@ -19,7 +19,8 @@ tests/adversarial_texts.py at 0.1 MB and 1 MB, seconds per MB and the ratio.
 (tests/synthetic_corpus.py) in a fresh output folder, per extraction mode: seconds end to
 end, the peak memory of the whole process tree (the run and its workers, sampled every
 0.1 s; the RSS sum counts shared pages once per process, PSS divides them among their
-sharers) and the Dagster step times. ``PIPELINE_WORKERS`` is passed on (default: every core).
+sharers), the CPU seconds of the whole tree (less sensitive to a loaded machine than the
+wall time) and the Dagster step times. ``PIPELINE_WORKERS`` is passed on (default: every core).
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ def release_run(articles: int, modes: list[str]) -> None:
             home.mkdir()
             env = os.environ | {"PIPELINE_EXTRACTION": mode, "DAGSTER_HOME": str(home), "GX_ANALYTICS_ENABLED": "false"}
             command = [sys.executable, "-m", "pipeline", "release", "--raw-dir", str(raw), "--output-dir", str(out)]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             watched = psutil.Process(child.pid)
@@ -132,10 +134,12 @@ def release_run(articles: int, modes: list[str]) -> None:
                 time.sleep(0.1)
             seconds = time.perf_counter() - started
             stdout, stderr = child.communicate()
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
             last = stdout.strip().splitlines()[-1] if stdout.strip() else stderr.strip()[-300:]
             print(f"{mode:6s} {seconds:6.1f} s end to end, {articles / seconds:6.0f} articles/s, "
                   f"{megabytes / seconds:5.2f} MB/s, peak {peak / 2**20:6.0f} MB RSS, {peak_pss / 2**20:6.0f} MB PSS "
-                  f"(process tree); exit {child.returncode}: {last}")
+                  f"(process tree), {cpu:.0f} CPU s (whole tree, user+sys); exit {child.returncode}: {last}")
             print("       steps: " + step_times(home))
 
 
