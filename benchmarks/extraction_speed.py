@@ -93,19 +93,22 @@ def hostile(modes: list[str]) -> None:
             )
 
 
-def tree_memory(process: "psutil.Process") -> tuple[int, int]:  # noqa: F821
+def tree_memory(process: "psutil.Process", cpu: dict[int, float]) -> tuple[int, int]:  # noqa: F821
     """Resident bytes (RSS) and proportional set size (PSS: shared pages divided among
-    their sharers) of a process and all its descendants, summed."""
+    their sharers) of a process and all its descendants, summed; records each one's CPU
+    seconds so far in ``cpu`` (by pid)."""
     import psutil
 
     rss = pss = 0
     for p in [process, *process.children(recursive=True)]:
         try:
             info = p.memory_full_info()
+            times = p.cpu_times()
         except psutil.Error:
             continue
         rss += info.rss
         pss += getattr(info, "pss", info.rss)
+        cpu[p.pid] = times.user + times.system
     return rss, pss
 
 
@@ -125,19 +128,18 @@ def release_run(articles: int, modes: list[str]) -> None:
             home.mkdir()
             env = os.environ | {"PIPELINE_EXTRACTION": mode, "DAGSTER_HOME": str(home), "GX_ANALYTICS_ENABLED": "false"}
             command = [sys.executable, "-m", "pipeline", "release", "--raw-dir", str(raw), "--output-dir", str(out)]
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             watched = psutil.Process(child.pid)
             peak = peak_pss = 0
+            cpu_by_pid: dict[int, float] = {}
             while child.poll() is None:
-                rss, pss = tree_memory(watched)
+                rss, pss = tree_memory(watched, cpu_by_pid)
                 peak, peak_pss = max(peak, rss), max(peak_pss, pss)
                 time.sleep(0.1)
             seconds = time.perf_counter() - started
             stdout, stderr = child.communicate()
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+            cpu = sum(cpu_by_pid.values())  # as last sampled (up to 0.1 s early)
             last = stdout.strip().splitlines()[-1] if stdout.strip() else stderr.strip()[-300:]
             print(f"{mode:6s} {seconds:6.1f} s end to end, {articles / seconds:6.0f} articles/s, "
                   f"{megabytes / seconds:5.2f} MB/s, peak {peak / 2**20:6.0f} MB RSS, {peak_pss / 2**20:6.0f} MB PSS "
