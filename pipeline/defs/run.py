@@ -48,12 +48,14 @@ def run_release(raw_dir: Path, output_dir: Path, instance: dg.DagsterInstance | 
 
 
 def describe_failure(result: dg.ExecuteInProcessResult) -> str:
+    """Why a run published nothing: the failed checks (blocking ``_suite`` ones, ERROR,
+    first; then ``_warnings`` ones, WARN, which block nothing), then the failed steps."""
     lines = [f"run {result.run_id} published no release."]
-    for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed:
-            failures = evaluation.metadata.get("failures")
-            text = failures.value if failures is not None else ""
-            lines.append(f"check {evaluation.check_name} failed ({evaluation.severity.value}):\n{text}")
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    for evaluation in sorted(failed, key=lambda e: e.severity != dg.AssetCheckSeverity.ERROR):
+        failures = evaluation.metadata.get("failures")
+        text = failures.value if failures is not None else ""
+        lines.append(f"check {evaluation.check_name} failed ({evaluation.severity.value}):\n{text}")
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error
