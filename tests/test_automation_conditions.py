@@ -52,6 +52,7 @@ def test_a_materialisation_outside_a_release_run_requests_everything_downstream_
 
 def test_the_sensor_requests_the_release_job_once_per_change(defs, tmp_path):
     sensor = defs.resolve_sensor_def("raw_folder_sensor")
+    assert sensor.job_name == RELEASE_JOB  # its run requests launch the named job
     resources = defs.resources
     with dg.instance_for_test() as instance:
         def tick(cursor):
@@ -59,11 +60,11 @@ def test_the_sensor_requests_the_release_job_once_per_change(defs, tmp_path):
             return sensor(context)
 
         empty = tick(None)
-        assert [r.job_name for r in empty.run_requests] == [RELEASE_JOB]
+        assert len(empty.run_requests) == 1  # the folder as first found
         assert tick(empty.cursor).__class__ is dg.SkipReason  # unchanged: no run
         (tmp_path / "raw" / "a.txt").write_text("Acme signed a deal.\n", encoding="utf-8")
         added = tick(empty.cursor)
-        assert [r.job_name for r in added.run_requests] == [RELEASE_JOB] and added.cursor != empty.cursor
+        assert len(added.run_requests) == 1 and added.cursor != empty.cursor
 
 
 def test_no_asset_is_built_on_a_failed_blocking_check(defs):

@@ -53,7 +53,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from pipeline import __version__
-from pipeline.publish.changes import unchanged_version, write_changes
+from pipeline.publish.changes import index_tables, unchanged_version, write_changes
 from pipeline.publish.checksums import (
     UnsafeFile,
     copy_hashed,
@@ -417,10 +417,12 @@ def publish_release(
     with publishing_lock(releases_dir):
         notes = recover_releases(releases_dir)
     latest = latest_release(releases_dir)
-    if latest is not None and (
-        (files is not None and set(files) >= set(TABLE_NAMES) and _same_files_as(releases_dir / latest["version"], files))
-        or unchanged_version(tables, releases_dir, latest["version"])
-    ):
+    same_files = (
+        latest is not None and files is not None and set(files) >= set(TABLE_NAMES)
+        and _same_files_as(releases_dir / latest["version"], files)
+    )
+    indexed = None if same_files else index_tables(tables)  # rows and digests, once
+    if latest is not None and (same_files or unchanged_version(tables, releases_dir, latest["version"], indexed)):
         return Release(latest["version"], releases_dir / latest["version"], latest["row_counts"], [], notes, unchanged=True)
     fault_point("before_staging")
     version, staging = reserve_staging(now, releases_dir, current_owner(run_id))
@@ -449,7 +451,9 @@ def publish_release(
         staged = {n: pq.read_table(staging / f"{n}.parquet") for n in TABLE_NAMES}
         row_counts = {n: staged[n].num_rows for n in TABLE_NAMES}
         created = now.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        changes = write_changes(staging, staged, releases_dir / previous["version"] if previous else None, version)
+        changes = write_changes(
+            staging, staged, releases_dir / previous["version"] if previous else None, version, indexed
+        )
         descriptor = build_datapackage(table_sha256, version, created, sources)
         (staging / "datapackage.json").write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
