@@ -111,6 +111,8 @@ def test_a_meaning_defect_publishes_with_warn_and_the_flag_listed(articles_dir, 
     assert sha256_file(path / "monetary_figures.parquet") == recorded_sha256(run_file)
     kept = json.loads(result_path(run_file).read_text())["result"]
     assert kept == report["suites"]["monetary_figures"]
+    published = instance.get_latest_materialization_event(dg.AssetKey("release")).asset_materialization
+    assert published.metadata["validated_here"].value == []  # every table's result came from its check
     materialization = instance.get_latest_materialization_event(dg.AssetKey("monetary_figures"))
     assert materialization.asset_materialization.metadata["flagged_rows"].value == 1
 

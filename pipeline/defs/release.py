@@ -64,6 +64,8 @@ def release(
             "row_counts": dg.MetadataValue.json(published.row_counts),
             "warnings": len(published.warnings),
             "repairs": dg.MetadataValue.json(published.notes),
+            # tables validated in this step because no check result was kept for their bytes
+            "validated_here": dg.MetadataValue.json(published.validated),
             "data_dictionary": dg.MetadataValue.path(str(published.path / "DATA_DICTIONARY.md")),
         }
     )

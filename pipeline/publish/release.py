@@ -110,6 +110,7 @@ class Release:
     warnings: list[str]
     notes: list[str] = field(default_factory=list)  # repairs of what killed runs left behind
     unchanged: bool = False  # the tables equal the latest release's: nothing was published
+    validated: list[str] = field(default_factory=list)  # tables whose suites ran here (no kept result)
 
 
 def version_stem(now: datetime) -> str:
@@ -431,7 +432,7 @@ def publish_release(
         table_sha256 = {n: hashes[f"{n}.parquet"][0] for n in TABLE_NAMES}
         previous = latest_release(releases_dir)
         previous_counts = previous["row_counts"] if previous else None
-        results, _ = _suite_results(staging, table_sha256, files, previous_counts)
+        results, validated = _suite_results(staging, table_sha256, files, previous_counts)
         blocking = [r for r in results.values() if not r.success]
         if blocking:
             raise ReleaseBlocked(
@@ -497,4 +498,6 @@ def publish_release(
         if staging.exists():
             _remove_tree(staging)
         raise
-    return Release(version=version, path=final, row_counts=row_counts, warnings=warnings, notes=notes)
+    return Release(
+        version=version, path=final, row_counts=row_counts, warnings=warnings, notes=notes, validated=validated
+    )
