@@ -56,7 +56,10 @@ from pipeline.publish.checksums import (
     verify_checksums,
     write_checksums,
 )
+from pipeline.publish.catalogue import refresh_catalogue
+from pipeline.publish.citation import write_citation
 from pipeline.publish.datapackage import build_datapackage, check_datapackage
+from pipeline.publish.pages import write_release_page
 from pipeline.publish.dictionary import render_dictionary
 from pipeline.publish.staging import (
     OWNER_FILE,
@@ -331,6 +334,8 @@ def publish_release(
     releases_dir.mkdir(parents=True, exist_ok=True)
     with publishing_lock(releases_dir):
         notes = recover_releases(releases_dir)
+        if notes:  # a version may have been listed: keep the catalogue in step
+            notes += refresh_catalogue(releases_dir)
     latest = latest_release(releases_dir)
     if unchanged_version(tables, releases_dir, latest["version"] if latest else None):
         return Release(latest["version"], releases_dir / latest["version"], latest["row_counts"], [], notes, unchanged=True)
@@ -367,6 +372,8 @@ def publish_release(
         row_counts = {n: len(staged[n]) for n in TABLE_NAMES}
         created = now.astimezone(UTC).isoformat().replace("+00:00", "Z")
         changes = write_changes(staging, staged, releases_dir / previous["version"] if previous else None, version)
+        write_citation(staging, version, created)
+        write_release_page(staging, version, created, staged, changes)
         descriptor = build_datapackage(staging, version, created, sources)
         (staging / "datapackage.json").write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -404,6 +411,7 @@ def publish_release(
             )
             versions["latest"] = version
             _write_versions(releases_dir, versions)
+            notes += refresh_catalogue(releases_dir)  # archive, index.json, index.html
     except BaseException:
         if staging.exists():
             _remove_tree(staging)
