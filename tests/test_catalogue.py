@@ -139,7 +139,7 @@ def test_an_unchanged_run_changes_no_catalogue_file(releases, tmp_path):
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in watched} == before
 
 
-def test_version_page_and_citation_are_inside_the_release_and_covered_by_its_checksums(releases):
+def test_version_page_citation_and_licence_are_inside_the_release_and_covered_by_its_checksums(releases):
     for entry in read_index(releases)["versions"]:
         folder = releases / entry["version"]
         sums = (folder / "SHA256SUMS").read_text(encoding="utf-8")
@@ -150,6 +150,8 @@ def test_version_page_and_citation_are_inside_the_release_and_covered_by_its_che
         assert cff["cff-version"] == "1.2.0" and cff["version"] == entry["version"]
         assert str(cff["date-released"]) == entry["created"][:10]
         assert all("name" in a or "family-names" in a for a in cff["authors"])
+        dictionary = (folder / "DATA_DICTIONARY.md").read_text(encoding="utf-8")
+        assert "Licence: the extracted data is under CC-BY-4.0" in dictionary and "CITATION.cff" in dictionary
 
 
 def test_pages_render_offline_with_counts_changes_charts_and_links_that_resolve(releases):
