@@ -186,3 +186,22 @@ def test_an_existing_target_is_not_overwritten(releases, tmp_path):
     with pytest.raises(FetchFailed, match="already exists"):
         fetch_release(releases.as_uri(), tmp_path / "got")
     assert list((tmp_path / "got" / latest).iterdir()) == []
+
+
+def test_a_version_served_under_another_name_is_refused(releases, tmp_path):
+    copied = copy_output(releases, tmp_path / "out")
+    index = json.loads((copied / "index.json").read_text(encoding="utf-8"))
+    first, latest = index["versions"][0]["version"], index["latest"]
+    alias = "2030-01-01T000000Z"
+    (copied / latest).rename(copied / alias)  # the latest release's files, offered as another version
+
+    def rename(entry: dict) -> None:
+        entry["version"] = alias
+        for item in entry["files"]:
+            item["path"] = f"{alias}/{item['name']}"
+
+    _rewrite_index(copied, rename)
+    with pytest.raises(FetchFailed, match=f"offers version {alias}, but its manifest.json says '{latest}'"):
+        fetch_release(copied.as_uri(), tmp_path / "got", version=alias)
+    assert list((tmp_path / "got").iterdir()) == []
+    assert fetch_release(copied.as_uri(), tmp_path / "got", version=first).name == first

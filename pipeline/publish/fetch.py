@@ -166,6 +166,12 @@ def fetch_release(location: str, to_dir: Path, version: str | None = None) -> Pa
         problems = verify_checksums(tmp)
         if problems:
             raise FetchFailed(f"{entry['version']} does not match its SHA256SUMS: " + "; ".join(problems[:5]))
+        try:
+            stated = json.loads((tmp / "manifest.json").read_text(encoding="utf-8")).get("version")
+        except (OSError, ValueError, AttributeError) as error:
+            raise FetchFailed(f"{entry['version']}: manifest.json is missing or unreadable ({error})") from error
+        if stated != entry["version"]:
+            raise FetchFailed(f"{INDEX_FILE} offers version {entry['version']}, but its manifest.json says {stated!r}")
         check = verify_release(tmp)
         if not check.trusted:
             raise FetchFailed(f"{entry['version']} does not validate:\n{check.report()}")
