@@ -27,11 +27,12 @@ PAGE_FILE = "index.html"
 #: Files a staged release gains after its page is written.
 WRITTEN_LATER = ("datapackage.json", "manifest.json", "SHA256SUMS")
 OPS = ("ADD", "MOD", "DEL")
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#222}
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:75em;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}tr.latest{background:#eef6ee}
 pre{background:#f4f4f4;padding:.7em;overflow-x:auto}figure{margin:1em 0}figure svg{max-width:100%;height:auto}
-.note{color:#555;font-size:90%}code{font-size:90%}"""
+.note{color:#555;font-size:90%}code{font-size:90%}code.sha{font-size:70%;word-break:break-all;display:inline-block;min-width:20em}
+th{font-size:85%}"""
 
 
 def _page(title: str, body: str) -> str:
@@ -49,7 +50,7 @@ def _link(href: str, text: str) -> str:
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[bool] | None = None) -> str:
     """An HTML table; cells are escaped unless they are :class:`Markup`."""
     numeric = numeric or [False] * len(header)
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    head = "".join(f"<th>{h if isinstance(h, Markup) else escape(h)}</th>" for h in header)
     body = "".join(
         "<tr>" + "".join(
             ("<td class=\"n\">" if numeric[i] else "<td>")
@@ -188,20 +189,23 @@ def render_catalogue_page(index: Mapping[str, Any]) -> str:
     for entry in reversed(index.get("versions", [])):
         version = entry["version"]
         label = Markup(_link(entry["page"] or entry["path"], version) + (" <b>latest</b>" if version == latest else ""))
-        counts = ", ".join(f"{n} {int(entry['row_counts'].get(n, 0))}" for n in TABLE_NAMES)
-        changed = ", ".join(
-            f"{n} +{c.get('ADD', 0)} ~{c.get('MOD', 0)} -{c.get('DEL', 0)}"
-            for n, c in (entry.get("changes") or {}).items() if any(c.values())
-        ) or "none"
+        counts = [int(entry["row_counts"].get(n, 0)) for n in TABLE_NAMES]
+        totals = {op: sum(int((c or {}).get(op, 0)) for c in (entry.get("changes") or {}).values()) for op in OPS}
+        changed = f"+{totals['ADD']} ~{totals['MOD']} -{totals['DEL']}"
         validation = entry["validation"]
         outcome = ("passed" if validation["success"] else "FAILED") + f", {validation['warnings']} warnings"
         archive = entry["archive"]
         archive_cell = Markup(
             f"{_link(archive['path'], archive['format'])} {escape(_human_bytes(archive['bytes']))}"
-            f"<br><code>{escape(archive['sha256'])}</code>"
+            f"<br><code class=\"sha\">{escape(archive['sha256'])}</code>"
         )
-        rows.append([label, entry["created"], entry.get("previous_version") or "—", counts, changed, outcome, archive_cell])
-    table = _table(["version", "created", "previous", "rows", "changes (+ added ~ modified - deleted)", "validation", "archive (sha256)"], rows)
+        created = str(entry["created"])[:19].replace("T", " ") + " UTC"
+        rows.append([label, created, *counts, changed, outcome, archive_cell])
+    table = _table(
+        ["version", "created", *(Markup(escape(n).replace("_", "_<wbr>")) for n in TABLE_NAMES),
+         "rows +added ~modified -deleted", "validation", "archive, sha256"],
+        rows, [False, False, *([True] * len(TABLE_NAMES)), False, False, False],
+    )
     latest_entry = next((e for e in index.get("versions", []) if e["version"] == latest), None)
     citation = citation_section(latest, latest_entry["created"], f"{latest}/{CITATION_FILE}") if latest_entry else ""
     snippets = loading_snippets(f"{latest}/") if latest else ""
