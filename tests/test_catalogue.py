@@ -198,3 +198,13 @@ def test_pages_and_charts_show_markup_in_the_data_as_text_and_the_same_data_give
     for shown in ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;b&gt;deal&lt;/b&gt;", "&lt;i&gt;USD&lt;/i&gt;", "$5 Co"):
         assert shown in page
     assert page == render_release_page("2026-01-01T000000Z", "2026-01-01T00:00:00Z", hostile_tables(), changes, ["a<b>.txt"])
+
+
+def test_a_release_with_empty_tables_gets_a_page_that_says_so_instead_of_charts():
+    empty = {name: make_frame(name, []) for name in TABLE_NAMES}
+    page = render_release_page("2026-01-01T000000Z", "2026-01-01T00:00:00Z", empty,
+                               {"previous_version": None, "changes": {}}, ["index.html"])
+    assert "<svg" not in page
+    for words in ("No agreement in this release.", "No monetary figure in this release.",
+                  "No organisation in this release.", "first release: every row is new"):
+        assert words in page
