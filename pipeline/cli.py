@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline release|validate|suites``."""
+"""Command line: ``python -m pipeline release|validate|suites|fetch|catalogue``."""
 
 from __future__ import annotations
 
@@ -73,6 +73,33 @@ def _suites(args: argparse.Namespace) -> int:
     return 1 if stale else 0
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    """Exit 0 with the release folder as the last line, else 1 with the reason (nothing left behind)."""
+    from pipeline.publish.fetch import FetchFailed, fetch_release
+
+    try:
+        folder = fetch_release(args.base_url, Path(args.to), args.version)
+    except (FetchFailed, OSError) as error:
+        print(f"pipeline fetch: {error}", file=sys.stderr)
+        return 1
+    print(folder)
+    return 0
+
+
+def _catalogue(args: argparse.Namespace) -> int:
+    from pipeline.publish.catalogue import rebuild_catalogue
+
+    try:
+        notes = rebuild_catalogue(Path(args.output_dir))
+    except (OSError, ValueError) as error:
+        print(f"pipeline catalogue: {error}", file=sys.stderr)
+        return 1
+    for note in notes:
+        print(f"pipeline catalogue: {note}", file=sys.stderr)
+    print(Path(args.output_dir) / "releases" / "index.json")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
@@ -97,5 +124,19 @@ def main(argv: list[str] | None = None) -> int:
     suites = sub.add_parser("suites", help="check (or --write) the stored expectation suites against the schemas")
     suites.add_argument("--write", action="store_true", help="regenerate schemas/suites/ from schemas/tables/")
     suites.set_defaults(func=_suites)
+    fetch = sub.add_parser(
+        "fetch",
+        help="download a release listed in BASE_URL/index.json (http, https, file or a folder), check every "
+        "file's sha256 against index.json and SHA256SUMS, validate it; prints the release folder last",
+    )
+    fetch.add_argument("base_url", help="where releases/index.json is served, e.g. http://host/releases")
+    fetch.add_argument("--version", help="the version to fetch (default: the latest)")
+    fetch.add_argument("--to", required=True, help="folder to put the release folder in")
+    fetch.set_defaults(func=_fetch)
+    catalogue = sub.add_parser(
+        "catalogue", help="rebuild releases/index.json, index.html and missing archives from the manifests"
+    )
+    catalogue.add_argument("output_dir", nargs="?", default="outputs", help="the output folder (default: outputs)")
+    catalogue.set_defaults(func=_catalogue)
     args = parser.parse_args(argv)
     return args.func(args)

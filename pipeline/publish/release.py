@@ -63,7 +63,10 @@ from pipeline.publish.checksums import (
     verify_checksums,
     write_checksums,
 )
+from pipeline.publish.catalogue import refresh_catalogue
+from pipeline.publish.citation import write_citation
 from pipeline.publish.datapackage import build_datapackage, check_datapackage
+from pipeline.publish.pages import write_release_page
 from pipeline.publish.dictionary import render_dictionary
 from pipeline.publish.staging import (
     OWNER_FILE,
@@ -417,6 +420,8 @@ def publish_release(
     releases_dir.mkdir(parents=True, exist_ok=True)
     with publishing_lock(releases_dir):
         notes = recover_releases(releases_dir)
+        if notes:  # a version may have been listed: keep the catalogue in step
+            notes += refresh_catalogue(releases_dir)
     latest = latest_release(releases_dir)
     same_files = (
         latest is not None and files is not None and set(files) >= set(TABLE_NAMES)
@@ -455,6 +460,8 @@ def publish_release(
         changes = write_changes(
             staging, staged, releases_dir / previous["version"] if previous else None, version, indexed
         )
+        write_citation(staging, version, created)
+        write_release_page(staging, version, created, staged, changes)
         descriptor = build_datapackage(table_sha256, version, created, sources)
         (staging / "datapackage.json").write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -462,8 +469,6 @@ def publish_release(
         problems = check_datapackage(staging / "datapackage.json")
         if problems:
             raise ReleaseBlocked("datapackage.json does not validate:\n" + "\n".join(problems))
-        # Hook (catalogue): files that belong to the release (CITATION.cff, index.html) are
-        # written into ``staging`` here, before the files are hashed for the manifest.
         hashes = hash_members(staging, frozenset({OWNER_FILE}), known=hashes)
         manifest = {
             "version": version,
@@ -492,8 +497,7 @@ def publish_release(
             )
             versions["latest"] = version
             _write_versions(releases_dir, versions)
-            # Hook (catalogue): refresh the releases catalogue here (versions.json is written,
-            # the publishing lock is held).
+            notes += refresh_catalogue(releases_dir)  # archive, index.json, index.html
     except BaseException:
         if staging.exists():
             _remove_tree(staging)
