@@ -11,7 +11,7 @@ from pipeline.publish.release import publish_release
 
 
 @dg.asset(
-    group_name="release",
+    group_name="news_agreements",
     code_version=__version__,
     deps=["organisation_mentions"],
     description="Publishes outputs/releases/<version>/ (Parquet tables, datapackage.json, "
