@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline release|validate|suites``."""
+"""Command line: ``news-agreements release|validate|suites`` (or ``python -m pipeline ...``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,24 @@ import argparse
 import json
 import os
 import sys
+import time
+import warnings
 from pathlib import Path
+
+
+def verbose_option() -> argparse.ArgumentParser:
+    """The ``--verbose`` flag shared by the subcommands that run Dagster (``parents=[...]``)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="also print Dagster's own log lines (DEBUG and up) and its Python warnings",
+    )
+    return parent
+
+
+def progress(line: str) -> None:
+    """A progress line on stderr: stdout keeps only the result (its last line, the release folder)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -14,11 +31,14 @@ def _release(args: argparse.Namespace) -> int:
     from pipeline.publish.release import latest_release
 
     before = latest_release(Path(args.output_dir).resolve() / "releases")
+    progress(f"release: every asset on {args.raw_dir} into {args.output_dir}")
+    started = time.monotonic()
     try:
-        path = run_release(Path(args.raw_dir), Path(args.output_dir))
+        path = run_release(Path(args.raw_dir), Path(args.output_dir), report=progress, verbose=args.verbose)
     except RunFailed as error:
         print(f"pipeline release: {error}", file=sys.stderr)
         return 1
+    progress(f"release: done in {time.monotonic() - started:.1f} s")
     if before and path.name == before["version"]:  # versions are never reused: nothing was published
         print(f"unchanged: the tables equal the latest release {before['version']}; nothing published")
     print(path)
@@ -79,8 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     release = sub.add_parser(
         "release",
+        parents=[verbose_option()],
         help="materialise every asset on a folder of articles and publish a release; "
-        "prints the release folder as the last line",
+        "prints a line per step (on stderr) and the release folder as the last line",
     )
     release.add_argument("--raw-dir", default="raw", help="folder of raw article files (default: raw)")
     release.add_argument("--output-dir", default="outputs", help="folder for tables and releases (default: outputs)")
@@ -98,4 +119,6 @@ def main(argv: list[str] | None = None) -> int:
     suites.add_argument("--write", action="store_true", help="regenerate schemas/suites/ from schemas/tables/")
     suites.set_defaults(func=_suites)
     args = parser.parse_args(argv)
+    if not getattr(args, "verbose", False):  # e.g. Dagster's BetaWarning about observable source assets
+        warnings.filterwarnings("ignore", message=r".* is currently in (beta|preview)")
     return args.func(args)
