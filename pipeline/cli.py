@@ -95,7 +95,8 @@ def _suites(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    prog = "news-agreements" if Path(sys.argv[0]).name == "news-agreements" else "python -m pipeline"
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     release = sub.add_parser(
         "release",
