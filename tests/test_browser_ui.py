@@ -123,13 +123,15 @@ def test_materialize_all_clicked_in_the_page_succeeds(materialised: str) -> None
 
 
 def evaluation(server: Server, page: Page, asset: str, check: str) -> tuple[str, str, str]:
-    """The result tag's text and icon, and the blocking sentence, of ``check`` on the asset's checks tab."""
+    """The result tag's text and icon, and the blocking sentence, of ``check`` on the asset's
+    checks tab (screenshot ``check-<name>.png``)."""
     page.goto(server.url(f"/assets/{asset}?view=checks"))
     page.get_by_title(check, exact=True).first.click()
     result = page.get_by_text("Evaluation result", exact=True).locator("xpath=..")
     expect(result.get_by_role("img")).to_be_visible(timeout=30_000)
     blocking = page.get_by_text(re.compile(r"^This is a (non-)?blocking asset check\.$")).first
     text = result.inner_text().replace("Evaluation result", "").strip()
+    screenshot(page, f"check-{check}", full_page=True)
     return text, result.get_by_role("img").get_attribute("aria-label") or "", blocking.inner_text()
 
 
@@ -154,9 +156,6 @@ def test_each_check_result_is_visible_and_warnings_show_as_warnings(
     for asset, names in checks.items():
         for name in names:
             seen[name] = evaluation(server, page, asset, name)
-    page.goto(server.url("/assets/agreements?view=checks"))
-    expect(page.get_by_text("Evaluation result", exact=True)).to_be_visible(timeout=30_000)
-    screenshot(page, "agreements-checks", full_page=True)
     for name, (text, icon, blocking) in seen.items():
         assert text in ("Passed", "Failed"), (name, text)  # evaluated, and shown
         if name.endswith("_suite"):  # the blocking suites hold on this input
