@@ -12,15 +12,20 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: run test ui score validate-defs clean
 
 ## Create .venv and install the pinned dependencies (re-done when pyproject.toml or the lock change).
+## pip lists each package as it collects and installs it (a few minutes on a fresh machine).
 $(STAMP): pyproject.toml requirements.lock
+	@echo "make: creating $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@echo "make: installing the pinned dependencies of requirements.lock into $(VENV)"
+	$(BIN)/python -m pip install --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
+	@echo "make: $(VENV) is ready; the command line is $(BIN)/news-agreements"
 
-## Materialise every asset on raw/ and publish a release; the last line printed is the release folder.
+## Materialise every asset on raw/ and publish a release: a line per step, then the release
+## folder as the last line (add ARGS=--verbose for Dagster's own log lines).
 run: $(STAMP)
 	@mkdir -p outputs
-	$(BIN)/python -m pipeline release --raw-dir raw --output-dir outputs
+	$(BIN)/news-agreements release --raw-dir raw --output-dir outputs $(ARGS)
 
 ## The whole test suite (what .ci/run calls).
 test: $(STAMP)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline release|validate|suites|fetch|catalogue``."""
+"""Command line: ``news-agreements release|validate|suites|fetch|catalogue`` (or ``python -m pipeline ...``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,24 @@ import argparse
 import json
 import os
 import sys
+import time
+import warnings
 from pathlib import Path
+
+
+def verbose_option() -> argparse.ArgumentParser:
+    """The ``--verbose`` flag shared by the subcommands that run Dagster (``parents=[...]``)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="also print Dagster's own log lines (DEBUG and up) and its Python warnings",
+    )
+    return parent
+
+
+def progress(line: str) -> None:
+    """A progress line on stderr: stdout keeps only the result (its last line, the release folder)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -14,11 +31,14 @@ def _release(args: argparse.Namespace) -> int:
     from pipeline.publish.release import latest_release
 
     before = latest_release(Path(args.output_dir).resolve() / "releases")
+    progress(f"release: every asset on {args.raw_dir} into {args.output_dir}")
+    started = time.monotonic()
     try:
-        path = run_release(Path(args.raw_dir), Path(args.output_dir))
+        path = run_release(Path(args.raw_dir), Path(args.output_dir), report=progress, verbose=args.verbose)
     except RunFailed as error:
         print(f"pipeline release: {error}", file=sys.stderr)
         return 1
+    progress(f"release: done in {time.monotonic() - started:.1f} s")
     if before and path.name == before["version"]:  # versions are never reused: nothing was published
         print(f"unchanged: the tables equal the latest release {before['version']}; nothing published")
     print(path)
@@ -102,12 +122,14 @@ def _catalogue(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    prog = "news-agreements" if Path(sys.argv[0]).name == "news-agreements" else "python -m pipeline"
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     release = sub.add_parser(
         "release",
+        parents=[verbose_option()],
         help="materialise every asset on a folder of articles and publish a release; "
-        "prints the release folder as the last line",
+        "prints a line per step (on stderr) and the release folder as the last line",
     )
     release.add_argument("--raw-dir", default="raw", help="folder of raw article files (default: raw)")
     release.add_argument("--output-dir", default="outputs", help="folder for tables and releases (default: outputs)")
@@ -139,4 +161,6 @@ def main(argv: list[str] | None = None) -> int:
     catalogue.add_argument("output_dir", nargs="?", default="outputs", help="the output folder (default: outputs)")
     catalogue.set_defaults(func=_catalogue)
     args = parser.parse_args(argv)
+    if not getattr(args, "verbose", False):  # e.g. Dagster's BetaWarning about observable source assets
+        warnings.filterwarnings("ignore", message=r".* is currently in (beta|preview)")
     return args.func(args)

@@ -85,7 +85,7 @@ class AutomationSettings:
 
 @dg.observable_source_asset(
     key=RAW_FOLDER,
-    group_name="sources",
+    group_name="news_agreements",
     description="The raw articles folder. Its data version is a digest of every file name and "
     "sha256: observing it after a change marks everything downstream stale and, with "
     "automation on, re-runs it.",

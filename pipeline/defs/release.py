@@ -12,7 +12,7 @@ from pipeline.schemas import TABLE_NAMES
 
 
 @dg.asset(
-    group_name="release",
+    group_name="news_agreements",
     code_version=__version__,
     deps=["organisation_mentions"],
     description="Publishes `outputs/releases/<version>/` (Parquet tables, `datapackage.json`, "
