@@ -103,9 +103,8 @@ def with_agreement_time(
     out = []
     for row in rows:
         published = days.get(row["doc_id"])
-        time = agreement_time(
-            texts[row["doc_id"]], int(row["start"]), published, _present(row.get("year")), evidence.get(row["doc_id"])
-        )
+        starts = [int(row["start"])] + [int(m["start"]) for m in row.get("mentions") or [] if int(m["start"]) != int(row["start"])]
+        time = agreement_time(texts[row["doc_id"]], starts, published, _present(row.get("year")), evidence.get(row["doc_id"]))
         usd = rates.to_usd(_present(row.get("amount")), _present(row.get("currency")), published)
         out.append({**row, "year": time.year, "date": time.day.isoformat() if time.day else None, "amount_usd": usd.amount_usd})
     return out

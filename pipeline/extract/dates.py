@@ -26,6 +26,7 @@ date a relative expression gives nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -168,31 +169,37 @@ class AgreementTime:
 
 
 def agreement_time(
-    text: str, start: int, published: date | None, year: int | None = None, skip: tuple[int, int] | None = None
+    text: str,
+    mentions: Sequence[int],
+    published: date | None,
+    year: int | None = None,
+    skip: tuple[int, int] | None = None,
 ) -> AgreementTime:
-    """The day (and year) the sentence around ``start`` gives, resolved against the
-    publication date; else ``year`` (the extractor's, from the phrase or sentence), or a
-    relative year; the expression nearest ``start`` wins. ``skip`` is a span not to read
-    (the publication date's own evidence, when a title shares its line).
+    """The day (and year) given by the sentence of the first of the agreement's
+    ``mentions`` (start offsets, in order) that gives one, resolved against the publication
+    date; the expression nearest the mention wins. Else ``year`` (the extractor's, from the
+    phrase or sentence), or a relative year of the first mention's sentence. ``skip`` is a
+    span not to read (the publication date's own evidence, when a title shares its line).
 
     >>> text = "Lead.\\n\\nIran and Iraq signed the gas deal on Tuesday in Baghdad."
-    >>> agreement_time(text, text.index("gas deal"), date(2021, 3, 12))
+    >>> agreement_time(text, [0, text.index("gas deal")], date(2021, 3, 12))
     AgreementTime(year=2021, day=datetime.date(2021, 3, 9))
-    >>> agreement_time(text, text.index("gas deal"), None)
+    >>> agreement_time(text, [text.index("gas deal")], None)
     AgreementTime(year=None, day=None)
     >>> text = "The accord, signed in Paris on 4 July 2014, holds."
-    >>> agreement_time(text, 4, None, 2014)
+    >>> agreement_time(text, [4], None, 2014)
     AgreementTime(year=2014, day=datetime.date(2014, 7, 4))
     """
-    s_start, s_end = _sentence_around(text, start)
-    sentence = text[s_start:s_end]
-    at = start - s_start
-    days = [(at_day, day) for at_day, day in _days_in(sentence, published) if not _inside(s_start + at_day, skip)]
-    if days:
-        _, day = min(days, key=lambda d: abs(d[0] - at))
-        return AgreementTime(day.year, day)
+    for start in mentions:
+        s_start, s_end = _sentence_around(text, start)
+        days = [(at, day) for at, day in _days_in(text[s_start:s_end], published) if not _inside(s_start + at, skip)]
+        if days:
+            _, day = min(days, key=lambda d: abs(d[0] - (start - s_start)))
+            return AgreementTime(day.year, day)
     if year is not None:
         return AgreementTime(year, None)
+    s_start, s_end = _sentence_around(text, mentions[0]) if mentions else (0, 0)
+    sentence = text[s_start:s_end]
     relative = _RELATIVE_YEAR.search(sentence)
     if relative is not None and published is not None and not _BARE_YEAR.search(sentence):
         shift = {"last": -1, "this": 0, "next": 1}[relative.group("which").lower()]

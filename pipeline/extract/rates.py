@@ -159,7 +159,7 @@ def rate_is_source_rate(table: RateTable, currency: str | None, rate: float | No
     (True, False)
     """
     if rate is None:
-        return True
+        return rate_date is None
     if currency is None:
         return False
     if rate_date is None:

@@ -223,7 +223,7 @@ def provenance_check_columns(wanted: set[str], frame: pd.DataFrame) -> dict[str,
     out: dict[str, list] = {}
     if "_published_evidence_in_text" in wanted:
         out["_published_evidence_in_text"] = [
-            pd.isna(s) or (isinstance(t, str) and pd.notna(e) and t[int(s) : int(e)] == ev)
+            (pd.isna(s) and pd.isna(e)) or (isinstance(t, str) and pd.notna(s) and pd.notna(e) and t[int(s) : int(e)] == ev)
             for t, ev, s, e in zip(
                 frame["text"], frame["published_evidence"], frame["published_evidence_start"], frame["published_evidence_end"]
             )
@@ -236,10 +236,19 @@ def provenance_check_columns(wanted: set[str], frame: pd.DataFrame) -> dict[str,
     if "_usd_rate_is_source_rate" in wanted:
         rates = default_rate_table()
         out["_usd_rate_is_source_rate"] = [
-            rate_is_source_rate(rates, present(c), present(r), date.fromisoformat(d) if isinstance(d, str) else None)
+            (not isinstance(d, str) or _iso_day(d) is not None)
+            and rate_is_source_rate(rates, present(c), present(r), _iso_day(d))
             for c, r, d in zip(frame["currency"], frame["usd_rate"], frame["usd_rate_date"])
         ]
     return out
+
+
+def _iso_day(value: Any) -> date | None:
+    """An ISO date cell as a date; None when empty or not an ISO date."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def present(value: Any) -> Any:
