@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
@@ -116,7 +116,7 @@ def find_published_date(text: str, removed_lines: list[str] | None = None) -> Pu
             break
         found = date_of_line(line)
         if found is not None:
-            return PublishedDate(found.day, found.text, offset + found.start, offset + found.end)  # type: ignore[operator]
+            return replace(found, start=offset + (found.start or 0), end=offset + (found.end or 0))
         offset += len(line) + 1
     for line in removed_lines or []:
         found = date_of_line(line)

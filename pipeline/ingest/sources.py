@@ -7,7 +7,9 @@ names the reason:
 - ``ok`` — read and published; ``notes`` says what was mended on the way (control characters
   removed, main text read from an HTML page, a file name that is not UTF-8);
 - ``skipped`` — deliberately not read: symbolic links, dot-files and dot-folders, editor
-  backups, pipes and devices (see :mod:`pipeline.ingest.inventory`);
+  backups, pipes and devices (see :mod:`pipeline.ingest.inventory`); and the ``sources.csv``
+  sidecar, read as the articles' url, outlet and publication date, not as an article (its
+  notes list its bad rows; see :mod:`pipeline.ingest.provenance`);
 - ``rejected`` — read but not an article: empty, binary, too large, XML, markup without text,
   nothing left after page furniture is removed;
 - ``duplicate`` — the same cleaned text as a file earlier in path order (``duplicate_of``).
