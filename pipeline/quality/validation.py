@@ -17,6 +17,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.extract.countries import default_country_forms
+from pipeline.extract.rates import default_rate_table, rate_is_source_rate, usd_is_amount_times_rate
 from pipeline.schemas import TABLE_NAMES, load_table_schema
 from pipeline.quality.flags import (
     FLAGS_COLUMN,
@@ -221,6 +223,7 @@ def _derived_check_columns(name: str, frame: pd.DataFrame, tables: dict[str, pd.
             (pd.isna(a) if pd.isna(f) else f in value_of and _same_value((a, c), value_of[f]))
             for f, a, c in zip(frame["figure_id"], frame["amount"], frame["currency"])
         ]
+    out |= provenance_check_columns(wanted, frame)
     if FLAGS_KNOWN in wanted:
         ids = set(flag_ids(name))
         stored = [None if f is None else [str(x) for x in f] for f in frame[FLAGS_COLUMN]]
@@ -228,6 +231,46 @@ def _derived_check_columns(name: str, frame: pd.DataFrame, tables: dict[str, pd.
         implied = quality_flags(name, frame)
         out[FLAGS_EXACT] = [f is not None and f == i for f, i in zip(stored, implied)]
     return out
+
+
+def provenance_check_columns(wanted: set[str], frame: pd.DataFrame) -> dict[str, list]:
+    """The integrity columns of the publication date's evidence and of the USD amounts:
+    the evidence is the text at its offsets; ``amount_usd == amount * usd_rate``; the rate
+    is the rate source's own fixing of ``usd_rate_date`` (see :mod:`pipeline.extract.rates`)."""
+    out: dict[str, list] = {}
+    if "_published_evidence_in_text" in wanted:
+        out["_published_evidence_in_text"] = [
+            (pd.isna(s) and pd.isna(e)) or (isinstance(t, str) and pd.notna(s) and pd.notna(e) and t[int(s) : int(e)] == ev)
+            for t, ev, s, e in zip(
+                frame["text"], frame["published_evidence"], frame["published_evidence_start"], frame["published_evidence_end"]
+            )
+        ]
+    if "_usd_is_amount_times_rate" in wanted:
+        out["_usd_is_amount_times_rate"] = [
+            usd_is_amount_times_rate(present(a), present(u), present(r), present(why))
+            for a, u, r, why in zip(frame["amount"], frame["amount_usd"], frame["usd_rate"], frame["usd_missing_reason"])
+        ]
+    if "_usd_rate_is_source_rate" in wanted:
+        rates = default_rate_table()
+        out["_usd_rate_is_source_rate"] = [
+            (not isinstance(d, str) or _iso_day(d) is not None)
+            and rate_is_source_rate(rates, present(c), present(r), _iso_day(d))
+            for c, r, d in zip(frame["currency"], frame["usd_rate"], frame["usd_rate_date"])
+        ]
+    return out
+
+
+def _iso_day(value: Any) -> date | None:
+    """An ISO date cell as a date; None when empty or not an ISO date."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def present(value: Any) -> Any:
+    """A cell's value, None when empty."""
+    return None if pd.isna(value) else value
 
 
 def _same_value(a: tuple[Any, Any], b: tuple[Any, Any]) -> bool:
