@@ -50,6 +50,8 @@ score: $(STAMP)
 ## profile; writes outputs/bench/bench.json, bench.png and profile.txt (docs/performance.md).
 BENCH_SIZES ?= 1000,10000
 BENCH_MODES ?= rules,model
+BENCH_MODEL_MAX ?= 0
+export BENCH_MODEL_MAX
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,bench]'

@@ -1,9 +1,10 @@
 """``make bench``: speed and memory of the pipeline against corpus size, and against a peer.
 
-    .venv/bin/python benchmarks/bench.py [--sizes 1000,10000] [--modes rules,model]
+    .venv/bin/python benchmarks/bench.py [--sizes 1000,10000] [--modes rules,model] [--model-max N]
         [--out outputs/bench] [--peer-mb 1.0 | --no-peer] [--profile] [--keep-corpus]
 
-Defaults come from ``BENCH_SIZES``, ``BENCH_MODES`` and ``BENCH_PEER_MB`` when set. For each
+Defaults come from ``BENCH_SIZES``, ``BENCH_MODES``, ``BENCH_MODEL_MAX`` (skip the model mode
+above that many articles: it reads about 0.05 MB/s) and ``BENCH_PEER_MB`` when set. For each
 size it writes the deterministic corpus of :mod:`corpus` (seed sentences with generated
 organisations, figures and currencies), then for each extraction mode (``rules``: rules only,
 ``model``: the default, spaCy candidates for organisations):
@@ -29,7 +30,7 @@ writes the top costs (cumulative, then own time) to ``<out>/profile.txt``.
 
 ``<out>/bench.json`` (rewritten after each entry, so an interrupted run keeps what it measured):
 
-- ``created`` (UTC, ISO 8601), ``command`` (argv), ``sizes``, ``modes``;
+- ``created`` (UTC, ISO 8601), ``command`` (argv), ``sizes``, ``modes``, ``model_max`` (0: none);
 - ``machine``: ``cores`` (logical CPUs), ``memory_gb``, ``cpu_model``, ``python``,
   ``platform``, ``git_commit`` (``+dirty`` when the tree has changes), ``load_average_start``
   (1-minute load when the run began: above 0.5 the figures are noisy);
@@ -472,6 +473,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="comma-separated corpus sizes in articles (env BENCH_SIZES)")
     parser.add_argument("--modes", default=os.environ.get("BENCH_MODES") or "rules,model",
                         help="extraction modes: rules, model (env BENCH_MODES)")
+    parser.add_argument("--model-max", type=int, default=int(os.environ.get("BENCH_MODEL_MAX") or 0),
+                        help="skip the model mode above this many articles, 0: never (env BENCH_MODEL_MAX)")
     parser.add_argument("--out", default="outputs/bench", help="folder for bench.json, bench.png, profile.txt")
     parser.add_argument("--peer-mb", type=float, default=float(os.environ.get("BENCH_PEER_MB") or 1.0),
                         help="megabytes of the corpus the peer and ours both read (env BENCH_PEER_MB)")
@@ -504,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": sys.argv,
         "sizes": args.sizes,
         "modes": args.modes,
+        "model_max": args.model_max,
         "machine": machine(),
         "entries": [],
     }
@@ -519,6 +523,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"wrote {out / 'profile.txt'}")
                     return 0
             for mode in args.modes:
+                if mode == "model" and 0 < args.model_max < articles:
+                    print(f"[{articles}, model] skipped: above --model-max {args.model_max}", flush=True)
+                    continue
                 entry = measure(raw_dir, work / f"runs-{articles}", articles, mode,
                                 None if args.no_peer else args.peer_mb)
                 report["entries"].append(entry)
