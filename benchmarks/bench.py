@@ -5,7 +5,7 @@
 
 Defaults come from ``BENCH_SIZES``, ``BENCH_MODES``, ``BENCH_MODEL_MAX`` (skip the model mode
 above that many articles: it reads about 0.05 MB/s) and ``BENCH_PEER_MB`` when set. For each
-size it writes the deterministic corpus of :mod:`corpus` (seed sentences with generated
+size it writes the deterministic corpus of :mod:`bench_corpus` (seed sentences with generated
 organisations, figures and currencies), then for each extraction mode (``rules``: rules only,
 ``model``: the default, spaCy candidates for organisations):
 
@@ -73,7 +73,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import PROJECT_ROOT, write_corpus  # noqa: E402
+from bench_corpus import PROJECT_ROOT, write_corpus  # noqa: E402
 
 STAGES = ["inventory_cleaning", "organisations", "money", "agreements", "cross_article", "checks", "release"]
 MODES = ("rules", "model")

@@ -17,7 +17,7 @@ from .conftest import ROOT
 
 BENCH = ROOT / "benchmarks" / "bench.py"
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from corpus import write_corpus  # noqa: E402
+from bench_corpus import write_corpus  # noqa: E402  (benchmarks/ is not a package)
 
 STAGES = ["inventory_cleaning", "organisations", "money", "agreements", "cross_article", "checks", "release"]
 MACHINE_KEYS = {"cores", "memory_gb", "cpu_model", "python", "platform", "git_commit", "load_average_start"}
@@ -84,3 +84,14 @@ def test_bad_sizes_are_refused_with_the_reason(tmp_path: Path) -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "sizes must be whole numbers" in done.stderr
     assert not (tmp_path / "bench.json").exists()
+
+
+def test_the_examples_in_the_bench_modules_hold() -> None:
+    import doctest
+
+    import bench
+    import bench_corpus
+
+    for module in (bench, bench_corpus):  # benchmarks/ is outside pytest's doctest paths
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -10,7 +10,7 @@ the number. So the corpus is not five articles repeated: names, figures and curr
 the way a news feed does, while the sentences stay real prose. The same ``count`` and
 ``seed`` always give the same bytes.
 
-    .venv/bin/python benchmarks/corpus.py OUT_DIR COUNT   # writes OUT_DIR/bench_000000.txt...
+    .venv/bin/python benchmarks/bench_corpus.py OUT_DIR COUNT   # writes OUT_DIR/bench_000000.txt...
 """
 
 from __future__ import annotations
