@@ -1,7 +1,8 @@
 """``make bench``: speed and memory of the pipeline against corpus size, and against a peer.
 
     .venv/bin/python benchmarks/bench.py [--sizes 1000,10000] [--modes rules,model] [--model-max N]
-        [--out outputs/bench] [--peer-mb 1.0 | --no-peer] [--profile] [--keep-corpus]
+        [--out outputs/bench] [--peer-mb 1.0 | --no-peer] [--profile | --profile-only]
+        [--hostile [MB] | --hostile-only] [--keep-corpus]
 
 Defaults come from ``BENCH_SIZES``, ``BENCH_MODES``, ``BENCH_MODEL_MAX`` (skip the model mode
 above that many articles: it reads about 0.05 MB/s) and ``BENCH_PEER_MB`` when set. For each
@@ -46,6 +47,11 @@ writes the top costs (cumulative, then own time) to ``<out>/profile.txt``.
     ``spacy_mb_per_s``, ``quantulum3_mb_per_s``, ``peer_mb_per_s`` (both peer tools in turn),
     ``ratio`` (ours / peer MB/s: above 1 we are faster), ``ours_organisations``,
     ``ours_figures``, ``spacy_orgs``, ``quantulum3_money`` (what each found, for scale).
+
+``--hostile [MB]`` adds ``hostile_mb`` and ``hostile``: for each mode, each adversarial generator
+of ``tests/hostile.py`` and each per-document stage (cleaning, organisations, money, agreements,
+document, article), seconds per MB, or ``"> bound"`` when the stage ran past the README's bound
+(20 s/MB rules only, 100 s/MB with the model) and was killed. ``--hostile-only`` skips the corpus.
 
 ``<out>/bench.png``: release-command time (full, incremental, unchanged) and peak memory
 against corpus size, one line per mode. A benchmark prints figures; no test times anything.
@@ -449,6 +455,40 @@ def plot(entries: list[dict], target: Path) -> None:
     print(f"wrote {target}")
 
 
+def hostile(modes: list[str], megabytes: float) -> dict[str, dict[str, dict[str, float | str]]]:
+    """Seconds per MB of every per-document stage on every adversarial generator of
+    ``tests/hostile.py``, per extraction mode; each timing in a forked child killed at the
+    README's bound (20 s/MB rules only, 100 s/MB with the model), shown as ``"> bound"``."""
+    sys.path.insert(0, str(PROJECT_ROOT))
+    from tests.hostile import GENERATORS, SECONDS_PER_MB_BOUND, STAGES as HOSTILE_STAGES, time_stage, warm_up
+
+    size = int(megabytes * 1e6)
+    results: dict[str, dict[str, dict[str, float | str]]] = {}
+    previous = os.environ.get("PIPELINE_EXTRACTION")
+    try:
+        for mode in modes:
+            os.environ["PIPELINE_EXTRACTION"] = mode  # the stages' default mode, inherited by the forked children
+            bound = SECONDS_PER_MB_BOUND * (5 if mode == "model" else 1)
+            warm_up()
+            results[mode] = {}
+            for name, generate in GENERATORS.items():
+                text = generate(size, 0)
+                row = {}
+                for stage in HOSTILE_STAGES:
+                    timing = time_stage(stage, text, bound * megabytes, name)
+                    per_mb = timing.seconds_per_mb
+                    row[stage] = round(per_mb, 3) if per_mb is not None else (timing.error or f"> {bound:g}")
+                results[mode][name] = row
+                print(f"  hostile {mode:5s} {name:22s} " + "  ".join(
+                    f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True)
+    finally:
+        if previous is None:
+            os.environ.pop("PIPELINE_EXTRACTION", None)
+        else:
+            os.environ["PIPELINE_EXTRACTION"] = previous
+    return results
+
+
 def summary(entry: dict) -> str:
     """One entry as a few printed lines."""
     c = entry["release_command"]
@@ -481,6 +521,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-peer", action="store_true", help="skip the peer (spaCy + quantulum3)")
     parser.add_argument("--profile", action="store_true", help="also write profile.txt (first size and mode)")
     parser.add_argument("--profile-only", action="store_true", help="only write profile.txt (first size and mode)")
+    parser.add_argument("--hostile", type=float, nargs="?", const=0.1, default=None, metavar="MB",
+                        help="also time every stage on each adversarial generator of tests/hostile.py "
+                        "(MB of each, default 0.1) and write seconds per MB under 'hostile'")
+    parser.add_argument("--hostile-only", action="store_true", help="only the --hostile table (no corpus)")
     parser.add_argument("--keep-corpus", action="store_true", help="keep <out>/work/ (corpora and outputs)")
     args = parser.parse_args(argv)
     try:
@@ -512,7 +556,17 @@ def main(argv: list[str] | None = None) -> int:
         "entries": [],
     }
     print(f"machine: {report['machine']}", flush=True)
+    if args.hostile_only and args.hostile is None:
+        args.hostile = 0.1
     try:
+        if args.hostile is not None:
+            print(f"hostile texts, {args.hostile:g} MB each, seconds per MB:", flush=True)
+            report["hostile_mb"] = args.hostile
+            report["hostile"] = hostile(args.modes, args.hostile)
+            (out / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+            if args.hostile_only:
+                print(f"wrote {out / 'bench.json'}")
+                return 0
         for articles in args.sizes:
             raw_dir = work / f"corpus-{articles}"
             write_corpus(raw_dir, articles)
