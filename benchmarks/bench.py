@@ -27,7 +27,8 @@ organisations, figures and currencies), then for each extraction mode (``rules``
    cleared before each article, so it reads new text as the peer does).
 
 ``--profile`` also runs the release command of the first size and mode under cProfile and
-writes the top costs (cumulative, then own time) to ``<out>/profile.txt``.
+writes the top costs (cumulative; cumulative among ``pipeline/`` functions; own time) to
+``<out>/profile.txt``.
 
 ``<out>/bench.json`` (rewritten after each entry, so an interrupted run keeps what it measured):
 
@@ -395,7 +396,8 @@ def measure(raw_dir: Path, work: Path, articles: int, mode: str, peer_mb: float 
 
 
 def profile(raw_dir: Path, work: Path, mode: str, target: Path, top: int = 40) -> None:
-    """The release command under cProfile; its top costs, cumulative then own time."""
+    """The release command under cProfile; its top costs: cumulative, cumulative among the
+    project's own functions (``pipeline/``), then own time."""
     stats_file = work / "release.prof"
     env = release_env(work / "profile-home", mode)
     _, _, done = run_release_command(raw_dir, work / "profile-output", env, ["-m", "cProfile", "-o", str(stats_file)])
@@ -406,6 +408,7 @@ def profile(raw_dir: Path, work: Path, mode: str, target: Path, top: int = 40) -
         listing = io.StringIO()
         stats = pstats.Stats(str(stats_file), stream=listing)
         stats.sort_stats("cumulative").print_stats(top)
+        stats.print_stats(r"pipeline/", top)  # the project's own functions, cumulative
         stats.sort_stats("tottime").print_stats(top)
         stream.write(shorter_paths(listing.getvalue()))
 
