@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench.py [--sizes 1000,10000] [--modes rules,model] [--model-max N]
         [--out outputs/bench] [--peer-mb 1.0 | --no-peer] [--profile | --profile-only]
         [--hostile [MB] | --hostile-only] [--keep-corpus]
+    .venv/bin/python benchmarks/bench.py --markdown outputs/bench/bench.json   # the results tables
 
 Defaults come from ``BENCH_SIZES``, ``BENCH_MODES``, ``BENCH_MODEL_MAX`` (skip the model mode
 above that many articles: it reads about 0.05 MB/s) and ``BENCH_PEER_MB`` when set. For each
@@ -510,6 +511,35 @@ def summary(entry: dict) -> str:
     return "\n".join(lines)
 
 
+def markdown(report: dict) -> str:
+    """The results of a ``bench.json`` as the Markdown tables of docs/performance.md."""
+    m = report["machine"]
+    lines = [
+        f"{m['cores']} cores, {m['cpu_model']}, {m['memory_gb']} GB, Python {m['python']}, commit "
+        f"`{m['git_commit'][:10]}`, {report['created']}, 1-minute load at the start {m['load_average_start']}.",
+        "",
+        "| articles | MB | mode | release command | peak memory | one article changed | unchanged | "
+        "peer ratio (ours / spaCy sm + quantulum3) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for e in report["entries"]:
+        c, p = e["release_command"], e["peer"]
+        ratio = f"{p['ratio']:.1f} ({p['ours_mb_per_s']:.3f} / {p['peer_mb_per_s']:.3f} MB/s)" if p else "-"
+        lines.append(
+            f"| {e['articles']:,} | {e['corpus_mb']:.1f} | {e['mode']} | {c['full_seconds']:.1f} s | "
+            f"{c['peak_rss_mb']:.0f} MB | {c['incremental_seconds']:.1f} s ({c['incremental_percent']:.0f}%) | "
+            f"{c['unchanged_seconds']:.1f} s ({c['unchanged_percent']:.0f}%) | {ratio} |"
+        )
+    entries = report["entries"]
+    lines += ["", "| stage: MB/s (articles/s) | " + " | ".join(f"{e['articles']:,}, {e['mode']}" for e in entries)
+              + " |", "|---|" + "---|" * len(entries)]
+    for name in STAGES:
+        cells = [f"{e['stages'][name]['mb_per_s'] or 0:.2f} ({e['stages'][name]['articles_per_s'] or 0:,.0f})"
+                 for e in entries]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES") or "1000,10000",
@@ -528,6 +558,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="also time every stage on each adversarial generator of tests/hostile.py "
                         "(MB of each, default 0.1) and write seconds per MB under 'hostile'")
     parser.add_argument("--hostile-only", action="store_true", help="only the --hostile table (no corpus)")
+    parser.add_argument("--markdown", metavar="BENCH_JSON", help="only print the results of a bench.json as Markdown")
     parser.add_argument("--keep-corpus", action="store_true", help="keep <out>/work/ (corpora and outputs)")
     args = parser.parse_args(argv)
     try:
@@ -544,6 +575,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.markdown:
+        try:
+            print(markdown(json.loads(Path(args.markdown).read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            print(f"bench: cannot read {args.markdown} as a bench.json: {error!r}", file=sys.stderr)
+            return 2
+        return 0
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     out = Path(args.out).resolve()
     work = out / "work"
