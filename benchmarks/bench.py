@@ -346,11 +346,11 @@ def peer(texts: list[str], mode: str) -> dict:
     return {
         "articles": len(texts),
         "mb": round(size, 3),
-        "ours_mb_per_s": round(ours_rate, 3),
-        "spacy_mb_per_s": round(size / spacy_seconds, 3),
-        "quantulum3_mb_per_s": round(size / quantulum_seconds, 3),
-        "peer_mb_per_s": round(peer_rate, 3),
-        "ratio": round(ours_rate / peer_rate, 2),
+        "ours_mb_per_s": significant(ours_rate),
+        "spacy_mb_per_s": significant(size / spacy_seconds),
+        "quantulum3_mb_per_s": significant(size / quantulum_seconds),
+        "peer_mb_per_s": significant(peer_rate),
+        "ratio": significant(ours_rate / peer_rate),
         "ours_organisations": ours_orgs,
         "ours_figures": ours_figures,
         "spacy_orgs": spacy_orgs,
@@ -369,8 +369,17 @@ def rates(seconds: float, megabytes: float, articles: int) -> dict[str, float]:
     """
     if seconds <= 0:
         return {"seconds": round(seconds, 3), "mb_per_s": None, "articles_per_s": None}
-    return {"seconds": round(seconds, 3), "mb_per_s": round(megabytes / seconds, 3),
-            "articles_per_s": round(articles / seconds, 1)}
+    return {"seconds": significant(seconds), "mb_per_s": significant(megabytes / seconds),
+            "articles_per_s": significant(articles / seconds)}
+
+
+def significant(value: float, digits: int = 4) -> float:
+    """``value`` to a few significant digits (a rate of a tiny corpus never rounds to 0).
+
+    >>> significant(0.000123456), significant(1234.5678)
+    (0.0001235, 1235.0)
+    """
+    return float(f"{value:.{digits}g}")
 
 
 def measure(raw_dir: Path, work: Path, articles: int, mode: str, peer_mb: float | None) -> dict:

@@ -73,6 +73,9 @@ def test_bench_writes_every_documented_key_with_sane_values(tmp_path: Path) -> N
     assert command["incremental_percent"] == round(100 * command["incremental_seconds"] / command["full_seconds"], 1)
     assert {"raw_articles", "documents", "release"} <= set(command["steps"])
     assert not (out / "work").exists()  # the corpus and the runs' outputs are removed
+    table = subprocess.run([sys.executable, str(BENCH), "--markdown", str(out / "bench.json")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert table.returncode == 0 and "| 8 | " in table.stdout and "| cross_article | " in table.stdout
     if importlib.util.find_spec("matplotlib"):
         assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     else:
