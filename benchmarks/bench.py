@@ -445,6 +445,7 @@ def plot(entries: list[dict], target: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     figure, (times, memory) = plt.subplots(1, 2, figsize=(11, 4.2))
     for mode in sorted({e["mode"] for e in entries}):
@@ -454,8 +455,12 @@ def plot(entries: list[dict], target: Path) -> None:
             times.plot(sizes, [e["release_command"][key] for e in rows], style,
                        label=f"{mode}: {key.removesuffix('_seconds')}")
         memory.plot(sizes, [e["release_command"]["peak_rss_mb"] for e in rows], "o-", label=mode)
+    sizes = sorted({e["articles"] for e in entries})
+    times.set_yscale("log")  # log-log: a linear cost is a line of slope 1
     for axes, label in [(times, "seconds (python -m pipeline release)"), (memory, "peak RSS of the process tree (MB)")]:
         axes.set_xscale("log")
+        axes.set_xticks(sizes, [f"{n:,}" for n in sizes])
+        axes.xaxis.set_minor_formatter(NullFormatter())
         axes.set_xlabel("articles")
         axes.set_ylabel(label)
         axes.grid(True, which="both", alpha=0.3)
