@@ -16,7 +16,7 @@ from pathlib import Path
 from .conftest import ROOT
 
 BENCH = ROOT / "benchmarks" / "bench.py"
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.append(str(ROOT / "benchmarks"))  # after site-packages: a script name never shadows a library
 from bench_corpus import write_corpus  # noqa: E402  (benchmarks/ is not a package)
 
 STAGES = ["inventory_cleaning", "organisations", "money", "agreements", "cross_article", "checks", "release"]

@@ -1,6 +1,6 @@
 """Benchmark: what the catalogue adds to publishing, and fetch throughput.
 
-    .venv/bin/python benchmarks/catalogue.py [--articles 1000]
+    .venv/bin/python benchmarks/catalogue_speed.py [--articles 1000]
 
 Builds the tables of a synthetic corpus (tests/synthetic_corpus.py, rules only), publishes one
 release, then times on it: the release page with its six charts, the archive, the catalogue
