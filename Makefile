@@ -9,18 +9,23 @@ export DAGSTER_HOME := $(CURDIR)
 export GX_ANALYTICS_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test ui score validate-defs clean
+.PHONY: run test ui score bench profile validate-defs clean
 
 ## Create .venv and install the pinned dependencies (re-done when pyproject.toml or the lock change).
+## pip lists each package as it collects and installs it (a few minutes on a fresh machine).
 $(STAMP): pyproject.toml requirements.lock
+	@echo "make: creating $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@echo "make: installing the pinned dependencies of requirements.lock into $(VENV)"
+	$(BIN)/python -m pip install --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
+	@echo "make: $(VENV) is ready; the command line is $(BIN)/news-agreements"
 
-## Materialise every asset on raw/ and publish a release; the last line printed is the release folder.
+## Materialise every asset on raw/ and publish a release: a line per step, then the release
+## folder as the last line (add ARGS=--verbose for Dagster's own log lines).
 run: $(STAMP)
 	@mkdir -p outputs
-	$(BIN)/python -m pipeline release --raw-dir raw --output-dir outputs
+	$(BIN)/news-agreements release --raw-dir raw --output-dir outputs $(ARGS)
 
 ## The whole test suite (what .ci/run calls).
 test: $(STAMP)
@@ -44,6 +49,25 @@ score: $(STAMP)
 	  $(BIN)/python $(SHARED)/gold/score.py "$$rel" "$$gold" --verbose > outputs/score/$$name.txt; \
 	  printf '%-6s %s\n' "$$name" "$$(tail -n 1 outputs/score/$$name.txt)"; \
 	done
+
+## Benchmark on generated corpora of BENCH_SIZES articles in BENCH_MODES (rules, model): per-stage
+## MB/s, the release command's time and peak memory, re-runs, the peer (spaCy sm + quantulum3) and a
+## profile; writes outputs/bench/bench.json, bench.png and profile.txt (docs/performance.md).
+BENCH_SIZES ?= 1000,10000
+BENCH_MODES ?= rules,model
+BENCH_MODEL_MAX ?= 0
+export BENCH_MODEL_MAX
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/bench.py --sizes $(BENCH_SIZES) --modes $(BENCH_MODES) --profile
+
+## Only the profile: the release command on the first size and mode under cProfile -> outputs/bench/profile.txt.
+profile: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/bench.py --sizes $(BENCH_SIZES) --modes $(BENCH_MODES) --profile-only
 
 validate-defs: $(STAMP)
 	$(BIN)/dagster definitions validate

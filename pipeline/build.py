@@ -8,6 +8,7 @@ organisations and clustering agreements look across documents, here in this proc
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -18,13 +19,14 @@ from pipeline.extract.countries import country_name_of_code
 from pipeline.extract.money import MoneyFigure
 from pipeline.extract.organisations import resolve_organisations
 from pipeline.ingest.sources import OK, RawArticle, read_raw_folder
+from pipeline.provenance import publication_columns, with_agreement_time, with_usd
 from pipeline.quality.flags import flagged_frame
 from pipeline.tables import make_frame
 
 #: The raw_articles inventory: one row per name of the raw folder (see pipeline.ingest.sources).
 RAW_COLUMNS = [
     "source_file", "doc_id", "size_bytes", "sha256", "encoding", "status", "problem", "text",
-    "notes", "duplicate_of",
+    "notes", "duplicate_of", "url", "outlet", "published", "sidecar_extra",
 ]
 
 
@@ -63,7 +65,15 @@ def source_records(raw_articles: pd.DataFrame) -> list[dict]:
     manifest: every name of the raw folder with its status, reason, notes and duplicate_of."""
     inventory = raw_articles.drop(columns=["text"]).astype(object)
     records = inventory.where(inventory.notna(), None).to_dict("records")
-    return [{k: (int(v) if k == "size_bytes" and v is not None else v) for k, v in r.items()} for r in records]
+    return [{k: _record_value(k, v) for k, v in r.items()} for r in records]
+
+
+def _record_value(column: str, value: object) -> object:
+    if column == "size_bytes" and value is not None:
+        return int(value)  # type: ignore[call-overload]
+    if column == "sidecar_extra" and isinstance(value, str):
+        return json.loads(value)  # the sidecar's other columns, as an object
+    return value
 
 
 def build_documents(
@@ -92,6 +102,7 @@ def build_documents(
                 "removed_lines": [
                     {"line": r.line, "rule": r.rule, "text": r.text} for r in cleaned.removed_lines
                 ],
+                **publication_columns(raw, cleaned),
             }
         )
     return flagged_frame("documents", rows), problems
@@ -143,7 +154,7 @@ def build_monetary_figures(documents: pd.DataFrame, steps: ArticleSteps | None =
         for d, figures in zip(documents.itertuples(index=False), found)
         for f in figures
     ]
-    return flagged_frame("monetary_figures", rows)
+    return flagged_frame("monetary_figures", with_usd(rows, documents))
 
 
 def figures_of(monetary_figures: pd.DataFrame, doc_id: str) -> list[MoneyFigure]:
@@ -230,7 +241,7 @@ def build_agreements(
         for doc_id, agreements in assign_clusters(found, countries_of_organisations(organisations)).items()
         for a in agreements
     ]
-    return flagged_frame("agreements", rows)
+    return flagged_frame("agreements", with_agreement_time(rows, documents))
 
 
 def build_tables(raw_dir: Path, steps: ArticleSteps | None = None) -> tuple[dict[str, pd.DataFrame], list[dict]]:

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,10 +27,11 @@ def free_port() -> int:
 
 
 def new_instance(home: Path) -> Path:
-    """A DAGSTER_HOME folder with SQLite storage inside it and telemetry off."""
+    """A DAGSTER_HOME folder with SQLite storage inside it, telemetry off and no first-visit
+    ("Join the Dagster community") dialog over the UI, as in the project's dagster.yaml."""
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text(
-        f"storage:\n  sqlite:\n    base_dir: {home}/storage\ntelemetry:\n  enabled: false\n"
+        f"storage:\n  sqlite:\n    base_dir: {home}/storage\ntelemetry:\n  enabled: false\nnux:\n  enabled: false\n"
     )
     return home
 
@@ -67,3 +69,19 @@ def graphql(port: int, query: str, variables: dict[str, Any] | None = None, time
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())["data"]
+
+
+def wait_for_assets(port: int, timeout: float = 180) -> list[dict[str, Any]]:
+    """The asset nodes (key, checks flag) once the server on ``port`` has loaded the code
+    location; AssertionError naming the port when it has not within ``timeout`` seconds."""
+    query = "{ assetNodes { assetKey { path } hasAssetChecks } }"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            nodes = graphql(port, query, timeout=5).get("assetNodes")
+            if nodes:
+                return nodes
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        time.sleep(1)
+    raise AssertionError(f"dagster dev on 127.0.0.1:{port} listed no assets within {timeout:.0f} s")

@@ -3,36 +3,21 @@
 Each synthetic article takes a seed title and three or four paragraphs of two or three
 sentences drawn (with a fixed random seed) from every seed article, so the corpus has the
 seeds' organisations, figures and agreements in new company, and its size is what
-differs. Used to prove that a large release of realistic text publishes.
+differs. Used to prove that a large release of realistic text publishes. ``make bench``
+(``benchmarks/bench_corpus.py``) builds on the same seed sentences and also varies the names,
+figures and currencies.
 """
 
 from __future__ import annotations
 
 import random
-import re
+import sys
 from pathlib import Path
 
-from .conftest import RAW
+from .conftest import ROOT
 
-_SENTENCE_END = re.compile(r"(?<=[.!?”])\s+(?=[A-Z“\"])")
-MIN_PARAGRAPH_CHARS = 60  # shorter lines are headings and page furniture
-
-
-def seed_parts(folder: Path = RAW) -> tuple[list[str], list[str]]:
-    """The seed articles' titles (first lines) and the sentences of their paragraphs.
-
-    >>> titles, sentences = seed_parts()
-    >>> len(titles), len(sentences) > 50
-    (5, True)
-    """
-    titles, sentences = [], []
-    for path in sorted(folder.glob("*.txt")):
-        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-        titles.append(lines[0])
-        for line in lines[1:]:
-            if len(line) >= MIN_PARAGRAPH_CHARS:
-                sentences += [s for s in _SENTENCE_END.split(line) if s]
-    return titles, sentences
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_corpus import seed_parts  # noqa: E402  (one splitter of the seeds for tests and `make bench`)
 
 
 def synthetic_article(rng: random.Random, titles: list[str], sentences: list[str]) -> str:

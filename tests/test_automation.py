@@ -3,7 +3,8 @@
 One server (own process group, free loopback port, temporary DAGSTER_HOME) for the whole
 story: automation runs by default; an added article gives a new release listing it within
 120 s; an untouched folder gives no new run on the next ticks; an edited article is MOD in
-CHANGES.md. Every wait is a bounded poll; the process group is always killed.
+CHANGES.md; every run shows under publish_release_job. Every wait is a bounded poll; the
+process group is always killed.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ class Server:
     def run_count(self, statuses: str | None = None) -> int:
         where = f"(filter: {{statuses: {statuses}}})" if statuses else ""
         return len(self.query(f"{{ runsOrError{where} {{ ... on Runs {{ results {{ runId }} }} }} }}")["runsOrError"]["results"])
+
+    def job_names(self) -> list[str]:
+        runs = self.query("{ runsOrError { ... on Runs { results { jobName } } } }")["runsOrError"]["results"]
+        return [r["jobName"] for r in runs]
 
     def versions(self) -> list[str]:
         path = self.releases / "versions.json"
@@ -143,3 +148,8 @@ def test_dagster_dev_keeps_the_release_current(server):
     changes = (server.releases / newest / "CHANGES.md").read_text(encoding="utf-8")
     assert f"- MOD `{edited.stem}`" in changes
     assert f"Compared with release `{latest}`" in changes
+
+    # every run automation launched shows under the named release job
+    server.wait_idle(120)
+    names = server.job_names()
+    assert names and set(names) == {"publish_release_job"}, names

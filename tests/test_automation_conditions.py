@@ -8,7 +8,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from pipeline.defs import build_definitions
+from pipeline.defs import RELEASE_JOB, build_definitions
 from pipeline.defs.automation import RAW_FOLDER, AutomationSettings
 
 ALL = {"raw_articles", "documents", "organisation_mentions", "organisations", "monetary_figures", "agreements", "release"}
@@ -28,17 +28,43 @@ def requested(result) -> set[str]:
     return {name for name in ALL if result.get_num_requested(dg.AssetKey(name))}
 
 
-def test_a_new_raw_version_requests_every_asset_at_once_and_nothing_after(defs):
+def test_a_new_raw_version_is_left_to_the_sensor_and_its_named_job(defs):
+    """A new raw_folder version launches no declarative run (the sensor's publish_release_job
+    run covers it: never two runs for one change)."""
     instance = dg.DagsterInstance.ephemeral()
     observe(instance, "v1")
     first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
     assert requested(first) == set()  # nothing new since the conditions started
     observe(instance, "v2")
     changed = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
-    assert requested(changed) == ALL  # one run of every asset and its checks
-    observe(instance, "v2")  # observed again, same data version
+    assert requested(changed) == set()
+
+
+def test_a_materialisation_outside_a_release_run_requests_everything_downstream_at_once(defs):
+    instance = dg.DagsterInstance.ephemeral()
+    first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    instance.report_runless_asset_event(dg.AssetMaterialization("raw_articles"))
+    changed = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+    assert requested(changed) == ALL - {"raw_articles"}  # one run of everything downstream and its checks
     same = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=changed.cursor)
     assert requested(same) == set()
+
+
+def test_the_sensor_requests_the_release_job_once_per_change(defs, tmp_path):
+    sensor = defs.resolve_sensor_def("raw_folder_sensor")
+    assert sensor.job_name == RELEASE_JOB  # its run requests launch the named job
+    resources = defs.resources
+    with dg.instance_for_test() as instance:
+        def tick(cursor):
+            context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources, definitions=defs)
+            return sensor(context)
+
+        empty = tick(None)
+        assert len(empty.run_requests) == 1  # the folder as first found
+        assert tick(empty.cursor).__class__ is dg.SkipReason  # unchanged: no run
+        (tmp_path / "raw" / "a.txt").write_text("Acme signed a deal.\n", encoding="utf-8")
+        added = tick(empty.cursor)
+        assert len(added.run_requests) == 1 and added.cursor != empty.cursor
 
 
 def test_no_asset_is_built_on_a_failed_blocking_check(defs):

@@ -47,7 +47,7 @@ def test_equal_tables_publish_nothing(raw_dir, tmp_path):
     assert again.unchanged and again.version == first.version and again.path == first.path
     versions = json.loads((tmp_path / "out" / "releases" / "versions.json").read_text())
     assert [v["version"] for v in versions["versions"]] == [first.version]
-    assert sorted(p.name for p in (tmp_path / "out" / "releases").iterdir() if not p.name.startswith(".")) == sorted([first.version, "versions.json"])
+    assert sorted(p.name for p in (tmp_path / "out" / "releases").iterdir() if not p.name.startswith(".")) == sorted([first.version, "versions.json", "index.json", "index.html", "archives"])
 
 
 def test_changes_list_added_modified_and_deleted_rows_by_stable_id(raw_dir, tmp_path):

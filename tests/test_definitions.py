@@ -22,13 +22,21 @@ def test_every_asset_is_defined():
     assert keys == {"raw_folder", "raw_articles", *TABLE_ASSETS, "release"}
 
 
-def test_every_table_has_a_blocking_suite_check():
+def test_every_table_has_a_blocking_suite_check_and_a_warnings_check():
     graph = defs.resolve_asset_graph()
-    checks = {key.asset_key.to_user_string(): key.name for key in graph.asset_check_keys}
-    assert checks == {t: f"{t}_suite" for t in TABLE_ASSETS}
-    for check in SUITE_CHECKS:
-        for spec in check.check_specs:
-            assert spec.blocking, spec.key
+    checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
+    assert checks == {(t, f"{t}_{kind}") for t in TABLE_ASSETS for kind in ("suite", "warnings")}
+    blocking = {spec.name: spec.blocking for check in SUITE_CHECKS for spec in check.check_specs}
+    assert blocking == {f"{t}_{kind}": kind == "suite" for t in TABLE_ASSETS for kind in ("suite", "warnings")}
+
+
+def test_descriptions_render_as_written():
+    """Markdown descriptions in the UI: an angle-bracket placeholder is only safe in code."""
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        text = graph.get(key).description or ""
+        outside_code = "".join(part for i, part in enumerate(text.split("`")) if i % 2 == 0)
+        assert "<" not in outside_code, (key, text)
 
 
 def test_assets_carry_descriptions_groups_and_code_versions():

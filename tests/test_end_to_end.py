@@ -36,7 +36,7 @@ def test_release_is_published_with_every_file(published):
     names = {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
     assert names == {f"{t}.parquet" for t in TABLE_NAMES} | {
         "datapackage.json", "DATA_DICTIONARY.md", "manifest.json", "SHA256SUMS",
-        "validation/results.json", "validation/index.html", "CHANGES.md",
+        "validation/results.json", "validation/index.html", "CHANGES.md", "index.html", "CITATION.cff",
     } | {f"changes/{t}.delta.jsonl" for t in TABLE_NAMES}
     versions = json.loads((out / "releases" / "versions.json").read_text())
     assert versions["latest"] == path.name

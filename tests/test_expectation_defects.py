@@ -13,6 +13,7 @@ blocks, and Great Expectations counts exactly the rows that carry the flag.
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ import pandas as pd
 import pytest
 
 from pipeline.build import build_tables
+from pipeline.provenance import with_usd
 from pipeline.quality.flags import FLAGS_COLUMN, flag_ids, with_quality_flags
 from pipeline.schemas import TABLE_NAMES, load_table_schema
 from pipeline.quality.suites import FLAGS_EXACT, FLAGS_KNOWN, load_suite, parse_reference_column
@@ -30,9 +32,25 @@ from .conftest import RAW
 Tables = dict[str, pd.DataFrame]
 
 
+# Publication dates for three seeds (so that USD columns are filled) and an article dated by
+# its own dateline (a publication date with evidence, an agreement signed "on Tuesday").
+SIDECAR = (
+    "file,url,outlet,published\n"
+    "000_40583fd52b4b10e4.txt,https://news.example.org/a,Example News,2015-09-01\n"
+    "001_1fee3075a4aac813.txt,https://news.example.org/b,,2018-06-08T10:30:00+03:00\n"
+    "003_09b765c9070b9dc1.txt,,Example Wire,2019-06-05\n"
+)
+DATED = "Japan and France sign loan\n\nTOKYO, March 2, 2016 (Kyodo) - Japan signed a 30 billion yen loan agreement with France on Tuesday.\n"
+
+
 @pytest.fixture(scope="module")
-def tables() -> Tables:
-    built, _ = build_tables(RAW)
+def tables(tmp_path_factory: pytest.TempPathFactory) -> Tables:
+    folder = tmp_path_factory.mktemp("raw")
+    for path in sorted(RAW.glob("*.txt")):
+        shutil.copy(path, folder / path.name)
+    (folder / "sources.csv").write_text(SIDECAR, encoding="utf-8")
+    (folder / "dated.txt").write_text(DATED, encoding="utf-8")
+    built, _ = build_tables(folder)
     return built
 
 
@@ -93,6 +111,35 @@ def _value_mismatch(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
     return frame
 
 
+def _evidence_elsewhere(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
+    i = _first_with(frame, "published_evidence_start")
+    frame.at[i, "published_evidence"] = "1 January 1999"
+    return frame
+
+
+def _usd_not_amount_times_rate(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
+    i = _first_with(frame, "amount_usd")
+    frame.at[i, "amount_usd"] = frame.at[i, "amount_usd"] * 2
+    return frame
+
+
+def _rate_not_the_source_rate(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
+    i = int(frame.index[frame["usd_rate"].notna() & (frame["usd_rate"] != 1.0)][0])
+    frame.at[i, "usd_rate"] = frame.at[i, "usd_rate"] * 1.01
+    frame.at[i, "amount_usd"] = frame.at[i, "amount"] * frame.at[i, "usd_rate"]
+    return frame
+
+
+def _with_usd_of_amounts(table: str, frame: pd.DataFrame, tables: Tables) -> pd.DataFrame:
+    """What the build derives from an amount an article states: its USD columns."""
+    if table != "monetary_figures":
+        return frame
+    rows = with_usd(frame.astype(object).where(frame.notna(), None).to_dict("records"), tables["documents"])
+    for column in ("amount_usd", "usd_rate", "usd_rate_date", "usd_rate_source", "usd_missing_reason"):
+        frame[column] = pd.Series([r[column] for r in rows], index=frame.index, dtype=frame[column].dtype)
+    return frame
+
+
 def _unknown_flag(frame: pd.DataFrame, _: Tables) -> pd.DataFrame:
     frame.at[0, FLAGS_COLUMN] = ["not-a-flag"]
     return frame
@@ -114,6 +161,9 @@ DERIVED: dict[str, Callable[[pd.DataFrame, Tables], pd.DataFrame]] = {
     "_party_count": _party_count,
     "_parties_known": _unknown_party,
     "_value_matches_figure": _value_mismatch,
+    "_published_evidence_in_text": _evidence_elsewhere,
+    "_usd_is_amount_times_rate": _usd_not_amount_times_rate,
+    "_usd_rate_is_source_rate": _rate_not_the_source_rate,
 }
 
 
@@ -242,8 +292,8 @@ def test_each_expectation_catches_its_defect(
         assert next(o for o in validate_table(table, tables[table], tables).outcomes if o.rule == target).success
     frame, previous, context = inject(table, expectation, tables)
     flag = expectation["meta"].get("flag")
-    if flag:  # what an article says: the build flags the row
-        frame = with_quality_flags(table, frame)
+    if flag:  # what an article says: the build converts the amount and flags the row
+        frame = with_quality_flags(table, _with_usd_of_amounts(table, frame, tables))
     result = validate_table(table, frame, {**context, table: frame}, previous)
     hit = [o for o in result.outcomes if o.rule == target and not o.success]
     assert hit, f"{table}: the defect for {target!r} went unnoticed"

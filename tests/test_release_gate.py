@@ -3,6 +3,7 @@ a row that breaks a meaning rule is published with its flag."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.build import build_tables
-from pipeline.publish.release import ReleaseBlocked, publish_release
+from pipeline.publish.checksums import record_sha256
+from pipeline.publish.release import ReleaseBlocked, TableFile, publish_release
 from pipeline.quality.flags import with_quality_flags
-from pipeline.tables import read_table
-from pipeline.schemas import load_table_schema
+from pipeline.quality.validation import store_result, validate_table, validation_key
+from pipeline.tables import read_table, write_table
+from pipeline.schemas import TABLE_NAMES, load_table_schema
 
 from .conftest import RAW
 
@@ -106,3 +109,57 @@ def test_flags_that_do_not_match_their_row_block(built, tmp_path):
     assert "critical quality_flags names exactly the meaning rules the row breaks" in str(error.value)
     assert _state(tmp_path) == before
     assert json.loads((tmp_path / "releases" / "versions.json").read_text())["latest"] == first.version
+
+
+def _run_files(tables: dict, folder: Path) -> dict[str, TableFile]:
+    """The tables as a run leaves them: one Parquet file each, its sha256 recorded beside it."""
+    files = {}
+    for name in TABLE_NAMES:
+        path = write_table(name, tables[name], folder / f"{name}.parquet")
+        files[name] = TableFile(path, record_sha256(path))
+    return files
+
+
+def _keep_results(tables: dict, files: dict[str, TableFile], rule_note: str = "") -> None:
+    """What the checks leave beside the run's files: each suite's result under its key
+    (``rule_note`` appended to every rule, to tell a kept result from a fresh one)."""
+    digests = {n: f.sha256 for n, f in files.items()}
+    for name in TABLE_NAMES:
+        result = validate_table(name, tables[name], tables)
+        outcomes = [dataclasses.replace(o, rule=o.rule + rule_note) for o in result.outcomes]
+        store_result(files[name].path, validation_key(name, digests, None), dataclasses.replace(result, outcomes=outcomes))
+
+
+def test_the_release_reuses_the_checks_results_for_the_same_bytes(built, tmp_path):
+    tables, sources = built
+    files = _run_files(tables, tmp_path / "run")
+    _keep_results(tables, files, rule_note=" (kept by the check)")
+    release = publish_release(tables, sources, tmp_path / "out", files=files)
+    report = json.loads((release.path / "validation" / "results.json").read_text())
+    rules = [e["rule"] for suite in report["suites"].values() for e in suite["expectations"]]
+    assert rules and all(r.endswith(" (kept by the check)") for r in rules)  # not validated again
+    manifest = json.loads((release.path / "manifest.json").read_text())
+    sums = dict(reversed(line.split("  ")) for line in (release.path / "SHA256SUMS").read_text().splitlines())
+    package = json.loads((release.path / "datapackage.json").read_text())
+    for name in TABLE_NAMES:  # the run's bytes, one digest everywhere
+        digest = files[name].sha256
+        assert manifest["files"][f"{name}.parquet"]["sha256"] == sums[f"{name}.parquet"] == digest
+        assert {r["name"]: r["hash"] for r in package["resources"]}[name] == f"sha256:{digest}"
+    again = publish_release(tables, sources, tmp_path / "out", files=_run_files(tables, tmp_path / "run2"))
+    assert again.unchanged and again.version == release.version
+
+
+def test_a_kept_result_for_other_bytes_is_not_reused(built, tmp_path):
+    """A run file that differs from what its check validated is validated again: a blocking
+    defect still blocks."""
+    tables, sources = built
+    good = _run_files(tables, tmp_path / "run")
+    _keep_results(tables, good)
+    broken = dict(tables, monetary_figures=tables["monetary_figures"].copy())
+    broken["monetary_figures"].loc[0, "currency"] = "XYZ"
+    write_table("monetary_figures", broken["monetary_figures"], good["monetary_figures"].path)  # bytes changed
+    files = dict(good, monetary_figures=TableFile(good["monetary_figures"].path, good["monetary_figures"].sha256))
+    with pytest.raises(ReleaseBlocked) as error:
+        publish_release(broken, sources, tmp_path / "out", files=files)
+    assert "allowed values" in str(error.value)
+    assert not (tmp_path / "out" / "releases" / "versions.json").exists()

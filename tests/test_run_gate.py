@@ -17,12 +17,14 @@ from pipeline.defs import ASSETS, RELEASE_JOB, build_definitions
 from pipeline.defs.assets import monetary_figures as real_monetary_figures
 from pipeline.defs.checks import SUITE_CHECKS
 from pipeline.defs.run import describe_failure, run_release
+from pipeline.publish.checksums import recorded_sha256, sha256_file
+from pipeline.quality.validation import result_path
 
 AMOUNT_MISSING = 'a figure has an amount (the source may omit the number: "invest billion")'
 
 
-def _check(instance: dg.DagsterInstance, asset: str) -> tuple[bool, str]:
-    record = instance.get_latest_asset_check_evaluation_record(dg.AssetCheckKey(dg.AssetKey(asset), f"{asset}_suite"))
+def _check(instance: dg.DagsterInstance, asset: str, kind: str = "suite") -> tuple[bool, str]:
+    record = instance.get_latest_asset_check_evaluation_record(dg.AssetCheckKey(dg.AssetKey(asset), f"{asset}_{kind}"))
     evaluation = record.event.dagster_event.event_specific_data
     return evaluation.passed, evaluation.severity.value
 
@@ -98,8 +100,24 @@ def test_a_meaning_defect_publishes_with_warn_and_the_flag_listed(articles_dir, 
     assert "amount_missing" in (path / "validation" / "index.html").read_text()
     assert "`amount_missing`" in (path / "DATA_DICTIONARY.md").read_text()
 
-    assert _check(instance, "monetary_figures") == (False, "WARN")
+    # the blocking check passed; the warnings check, not blocking, failed with WARN
+    assert _check(instance, "monetary_figures") == (True, "ERROR")
+    assert _check(instance, "monetary_figures", "warnings") == (False, "WARN")
     assert _check(instance, "agreements")[0] is True
+
+    # validated once: the release holds the run's file, byte for byte, and the result its
+    # check kept beside that file
+    run_file = Path(materialization_path(instance, "monetary_figures"))
+    assert sha256_file(path / "monetary_figures.parquet") == recorded_sha256(run_file)
+    kept = json.loads(result_path(run_file).read_text())["result"]
+    assert kept == report["suites"]["monetary_figures"]
+    published = instance.get_latest_materialization_event(dg.AssetKey("release")).asset_materialization
+    assert published.metadata["validated_here"].value == []  # every table's result came from its check
     materialization = instance.get_latest_materialization_event(dg.AssetKey("monetary_figures"))
     assert materialization.asset_materialization.metadata["flagged_rows"].value == 1
+
+
+def materialization_path(instance: dg.DagsterInstance, asset: str) -> str:
+    event = instance.get_latest_materialization_event(dg.AssetKey(asset))
+    return str(event.asset_materialization.metadata["path"].value)
 

@@ -58,7 +58,7 @@ def prune_and_describe(steps: ArticleSteps) -> dict[str, int | str]:
 
 
 @dg.asset(
-    group_name="sources",
+    group_name="news_agreements",
     io_manager_key=IO,
     code_version=code_version("sources.toml", "cleaning.toml"),
     description="Inventory of the raw folder and its sub-folders: one row per file or folder "
@@ -89,7 +89,7 @@ def raw_articles(context: dg.AssetExecutionContext, settings: PipelineSettings) 
 
 
 @dg.asset(
-    group_name="documents",
+    group_name="news_agreements",
     io_manager_key=IO,
     code_version=code_version("cleaning.toml"),
     description="Cleaned article text (title as first line, page furniture removed); "
@@ -108,7 +108,7 @@ def documents(
 
 
 @dg.multi_asset(
-    group_name="extraction",
+    group_name="news_agreements",
     outs={
         "organisation_mentions": dg.AssetOut(
             io_manager_key=IO,
@@ -133,7 +133,7 @@ def organisation_tables(
 
 
 @dg.asset(
-    group_name="extraction",
+    group_name="news_agreements",
     io_manager_key=IO,
     code_version=code_version("money.toml"),
     description="Monetary figures: amount in currency units, ISO 4217 currency, qualifier, range and rate.",
@@ -147,7 +147,7 @@ def monetary_figures(
 
 
 @dg.asset(
-    group_name="extraction",
+    group_name="news_agreements",
     io_manager_key=IO,
     code_version=code_version("agreements.toml", "countries.toml", "organisations.json"),
     description="Agreements, one row per distinct agreement per article, with every mention, "

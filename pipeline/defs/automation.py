@@ -2,12 +2,21 @@
 
 - ``raw_folder`` is an observable source asset; its data version is the digest of the raw
   folder's inventory (file names and sha256 of their bytes), so only a real change counts.
-- The ``raw_folder_sensor`` observes it every ``PIPELINE_WATCH_SECONDS`` (default 30) and
-  records an observation only when the digest differs from its cursor: no run, no noise.
+- The ``raw_folder_sensor`` computes it every ``PIPELINE_WATCH_SECONDS`` (default 30); when
+  the digest differs from its cursor it records an observation and requests one run of
+  ``publish_release_job`` (so the run shows under the named job), whose blocking Great
+  Expectations checks still stop a bad release. An unchanged folder: no run, no noise.
 - Every asset carries a declarative automation condition: ``eager`` (a dependency has a new
-  data version or materialisation) and all blocking checks of its dependencies passed. The
-  ``release_automation`` sensor evaluates them; a new raw digest therefore gives one run of
-  every asset, whose blocking Great Expectations checks still stop a bad release.
+  materialisation) and all blocking checks of its dependencies passed, with ``raw_folder``
+  ignored (the sensor's job run covers it, so a change never launches two runs). The
+  ``release_automation`` sensor evaluates them: an asset materialised by hand in the UI
+  propagates downstream, and a failed blocking check is never built upon.
+
+Why not declarative automation alone: its runs go under Dagster's implicit asset job
+(``__ASSET_JOB``). Dagster 1.13 can attach a condition to a job (``define_asset_job(...,
+automation_condition=...)``, marked preview), but only the default automation sensor, or a
+sensor given the hidden internal ``asset_job_keys`` parameter, evaluates it; a plain sensor
+with a ``RunRequest`` for the named job is the stable way.
 - The ``daily_release`` schedule (``PIPELINE_RELEASE_CRON``, default ``0 5 * * *`` UTC) runs
   the release job as a backstop; a run whose tables equal the latest release publishes
   nothing, so the backstop costs no empty versions.
@@ -34,12 +43,18 @@ DEPENDENCY_READY = (
     dg.AutomationCondition.will_be_requested()
     | dg.AutomationCondition.all_checks_match(dg.AutomationCondition.check_passed(), blocking_only=True)
 ).with_label("requested now or blocking checks passed")
-#: The condition every asset materialises under: a dependency changed, none is missing or
-#: running, and every dependency is ready. A new raw_folder version thus gives one run of
-#: every asset (not one run per layer), and a failed blocking check is never built upon.
+#: The condition every asset materialises under: a dependency other than ``raw_folder`` was
+#: materialised, none is missing or running, and every dependency is ready. A materialisation
+#: in the UI thus gives one run of everything downstream (not one run per layer), and a
+#: failed blocking check is never built upon. A new ``raw_folder`` version is the sensor's:
+#: it requests a ``publish_release_job`` run, and these conditions do not launch a second.
 AUTOMATION_CONDITION = (
-    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_match(DEPENDENCY_READY)
-).with_label("eager, blocking checks respected")
+    dg.AutomationCondition.eager().replace(
+        "any_deps_updated",
+        dg.AutomationCondition.any_deps_updated().ignore(dg.AssetSelection.assets(RAW_FOLDER)),
+    )
+    & dg.AutomationCondition.all_deps_match(DEPENDENCY_READY)
+).with_label("eager (raw_folder left to raw_folder_sensor), blocking checks respected")
 
 
 @dataclass(frozen=True)
@@ -70,7 +85,7 @@ class AutomationSettings:
 
 @dg.observable_source_asset(
     key=RAW_FOLDER,
-    group_name="sources",
+    group_name="news_agreements",
     description="The raw articles folder. Its data version is a digest of every file name and "
     "sha256: observing it after a change marks everything downstream stale and, with "
     "automation on, re-runs it.",
@@ -92,14 +107,17 @@ def automated(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetsDefinition
     return list(dg.map_asset_specs(configure, assets))
 
 
-def raw_folder_sensor(settings: AutomationSettings) -> dg.SensorDefinition:
-    """Observes ``raw_folder`` and records its new data version when the digest changed."""
+def raw_folder_sensor(settings: AutomationSettings, release_job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
+    """Observes ``raw_folder``; when its digest changed, records the new data version and
+    requests a run of ``release_job``."""
 
     @dg.sensor(
         name="raw_folder_sensor",
+        job=release_job,
         minimum_interval_seconds=settings.watch_seconds,
         default_status=settings.default_status,
-        description="Records a new data version of raw_folder when an article is added, removed or edited.",
+        description="When an article is added, removed or edited: records a new data version of "
+        "raw_folder and runs publish_release_job.",
     )
     def watch(context: dg.SensorEvaluationContext, settings: PipelineSettings) -> dg.SensorResult | dg.SkipReason:
         if not settings.raw_path.is_dir():
@@ -112,7 +130,8 @@ def raw_folder_sensor(settings: AutomationSettings) -> dg.SensorDefinition:
             tags={"dagster/data_version": digest},
             metadata={"files": len(inventory(settings.raw_path))},
         )
-        return dg.SensorResult(asset_events=[observation], cursor=digest)
+        run = dg.RunRequest(tags={"pipeline/raw_digest": digest})
+        return dg.SensorResult(run_requests=[run], asset_events=[observation], cursor=digest)
 
     return watch
 
@@ -122,14 +141,15 @@ def automation_definitions(release_job: dg.UnresolvedAssetJobDefinition) -> dict
     settings = AutomationSettings.from_env()
     return {
         "sensors": [
-            raw_folder_sensor(settings),
+            raw_folder_sensor(settings, release_job),
             dg.AutomationConditionSensorDefinition(
                 "release_automation",
                 target=dg.AssetSelection.all(),
                 default_status=settings.default_status,
                 minimum_interval_seconds=settings.watch_seconds,
-                description="Evaluates every asset's automation condition: re-runs the "
-                "pipeline after raw_folder gets a new data version.",
+                description="Evaluates every asset's automation condition: re-runs what is "
+                "downstream of an asset materialised outside a release run (raw/ changes are "
+                "raw_folder_sensor's).",
             ),
         ],
         "schedules": [

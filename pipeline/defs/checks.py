@@ -1,126 +1,198 @@
-"""Blocking asset checks: each table's stored Great Expectations suite.
+"""Asset checks: each table's stored Great Expectations suite, validated once, read as two checks.
 
-A failed critical (integrity) expectation fails its check with ERROR severity, so no asset
-downstream (the release among them) runs and the latest release stays as it was; failed
-warning-level expectations (meaning rules such as a figure whose number the source omits,
-whose rows carry the rule's flag in ``quality_flags``, and whole-table assertions such as a
-drift against the previous release) fail the check with WARN severity, which blocks
-nothing and shows in the UI with what was observed.
+- ``<table>_suite`` (blocking): fails, with ERROR severity, only when a critical (integrity)
+  expectation fails; then no asset downstream (the release among them) runs and the latest
+  release stays as it was.
+- ``<table>_warnings`` (not blocking): fails, with WARN severity, when warning-level
+  expectations fail: meaning rules (a figure whose number the source omits; such rows carry
+  the rule's flag in ``quality_flags``) and whole-table assertions (drift against the
+  previous release). Its metadata counts them and names flags and example rows.
 
-Each check loads the tables its suite refers to (documents for evidence and row counts per
-document, the targets of references) and the previous release's row counts for drift.
+One step validates a table once and reports both. It validates the table as loaded from
+the run's Parquet file and keeps the result beside that file, keyed by the file's sha256
+(and those of the tables the suite reads, and the previous release's row counts): the
+release step reuses it for the same bytes instead of validating again.
 """
 
+from collections.abc import Iterator
 
 import dagster as dg
 import pandas as pd
 
-from pipeline.defs.resources import PipelineSettings
+from pipeline.defs.resources import ParquetIOManager, PipelineSettings
 from pipeline.publish.release import latest_release
-from pipeline.quality.validation import SuiteResult, validate_table
+from pipeline.quality.validation import SuiteResult, store_result, suite_inputs, validate_table, validation_key
 
 
-def check_result(result: SuiteResult, **key: str) -> dg.AssetCheckResult:
-    """The check's result for a suite's outcome; ``key`` names the asset and check when one
-    step checks several tables (``asset_key=..., check_name=...``)."""
-    failures = result.blocking_failures + result.warnings
+def suite_check_name(table: str) -> str:
+    """The blocking check of a table: ``documents_suite``."""
+    return f"{table}_suite"
+
+
+def warnings_check_name(table: str) -> str:
+    """The non-blocking check of a table's warning-level expectations: ``documents_warnings``."""
+    return f"{table}_warnings"
+
+
+def suite_check_result(result: SuiteResult) -> dg.AssetCheckResult:
+    """The blocking check's result: passes unless a critical expectation failed (ERROR)."""
+    failures = result.blocking_failures
     return dg.AssetCheckResult(
-        **key,
+        asset_key=result.table,
+        check_name=suite_check_name(result.table),
         passed=not failures,
-        severity=dg.AssetCheckSeverity.ERROR if result.blocking_failures else dg.AssetCheckSeverity.WARN,
+        severity=dg.AssetCheckSeverity.ERROR,
         metadata={
             "rows": result.row_count,
             "expectations": len(result.outcomes),
-            "failed_blocking": len(result.blocking_failures),
+            "failed_blocking": len(failures),
             "failed_warning": len(result.warnings),
-            "flagged_rows": result.flagged_rows,
-            "quality_flags": dg.MetadataValue.json(result.flag_counts),
-            "failures": dg.MetadataValue.md(result.describe_failures() or "none"),
+            "failures": dg.MetadataValue.md(_lines(result, failures) or "none"),
         },
-        description=f"{len(result.outcomes) - len(failures)}/{len(result.outcomes)} expectations hold",
+        description=f"{len(result.outcomes) - len(failures)}/{len(result.outcomes)} expectations hold "
+        f"that block a release (warnings: `{warnings_check_name(result.table)}`)",
     )
 
 
-def run_suite(name: str, settings: PipelineSettings, **tables: pd.DataFrame) -> SuiteResult:
+def warnings_check_result(result: SuiteResult) -> dg.AssetCheckResult:
+    """The warnings check's result: fails with WARN severity when warning-level
+    expectations fail, naming counts, quality flags and examples."""
+    warned = result.warnings
+    return dg.AssetCheckResult(
+        asset_key=result.table,
+        check_name=warnings_check_name(result.table),
+        passed=not warned,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "rows": result.row_count,
+            "failed_warning": len(warned),
+            "flagged_rows": result.flagged_rows,
+            "quality_flags": dg.MetadataValue.json(result.flag_counts),
+            "warned_flags": dg.MetadataValue.json(sorted({o.flag for o in warned if o.flag})),
+            "failures": dg.MetadataValue.md(_lines(result, warned) or "none"),
+        },
+        description=f"{len(warned)} warning-level expectations failed" if warned else "no warning-level expectation failed",
+    )
+
+
+def _lines(result: SuiteResult, outcomes: list) -> str:
+    """One line per failed expectation (rule, expectation, column, flag, observation with examples)."""
+    lines = []
+    for o in outcomes:
+        where = f" on {o.column}" if o.column else ""
+        flag = f" (flag {o.flag})" if o.flag else ""
+        lines.append(f"{result.table}: {o.severity} {o.rule}{flag} [{o.expectation}{where}]: {o.observation(result.row_count)}")
+    return "\n".join(lines)
+
+
+def validated(
+    name: str,
+    context: dg.AssetCheckExecutionContext,
+    settings: PipelineSettings,
+    io: ParquetIOManager,
+    tables: dict[str, pd.DataFrame],
+) -> SuiteResult:
+    """Validate table ``name`` once, and keep the result beside its Parquet file for the
+    release step (when the run's files of every table the suite reads are known)."""
     previous = latest_release(settings.output_path / "releases")
-    return validate_table(name, tables[name], tables, previous["row_counts"] if previous else None)
+    counts = previous["row_counts"] if previous else None
+    result = validate_table(name, tables[name], tables, counts)
+    try:
+        run_id = context.run.run_id
+    except dg.DagsterError:  # a check called directly, outside a run: no run folder
+        return result
+    files = {t: io.table_file(context.instance, run_id, t) for t in suite_inputs(name)}
+    if all(files.values()):
+        key = validation_key(name, {t: f.sha256 for t, f in files.items()}, counts)
+        store_result(files[name].path, key, result)
+    return result
 
 
-def _description(name: str) -> str:
-    return f"Great Expectations suite schemas/suites/{name}.json, derived from schemas/tables/{name}.schema.json."
+def _specs(table: str) -> list[dg.AssetCheckSpec]:
+    deps = [t for t in suite_inputs(table) if t != table]
+    suite = f"schemas/suites/{table}.json (derived from schemas/tables/{table}.schema.json)"
+    return [
+        dg.AssetCheckSpec(
+            suite_check_name(table), asset=table, blocking=True, additional_deps=deps,
+            description=f"Integrity expectations of the Great Expectations suite {suite}: a "
+            "failure (ERROR) blocks everything downstream, the release included.",
+        ),
+        dg.AssetCheckSpec(
+            warnings_check_name(table), asset=table, blocking=False, additional_deps=deps,
+            description=f"Warning-level expectations of {suite} (meaning rules, drift): a "
+            "failure (WARN) is published with the rows' quality flags and blocks nothing.",
+        ),
+    ]
 
 
 def _ins(*names: str) -> dict[str, dg.AssetIn]:
     return {n: dg.AssetIn(n) for n in names}
 
 
-@dg.asset_check(asset="documents", blocking=True, description=_description("documents"))
-def documents_suite(settings: PipelineSettings, documents: pd.DataFrame) -> dg.AssetCheckResult:
-    return check_result(run_suite("documents", settings, documents=documents))
+@dg.multi_asset_check(
+    name="documents_checks", specs=_specs("documents"), ins=_ins(*suite_inputs("documents")),
+    description="Validates documents once; reports documents_suite and documents_warnings.",
+)
+def documents_checks(
+    context: dg.AssetCheckExecutionContext, settings: PipelineSettings, parquet_io_manager: dg.ResourceParam[ParquetIOManager],
+    documents: pd.DataFrame,
+) -> Iterator[dg.AssetCheckResult]:
+    result = validated("documents", context, settings, parquet_io_manager, {"documents": documents})
+    yield suite_check_result(result)
+    yield warnings_check_result(result)
 
 
 @dg.multi_asset_check(
-    name="organisation_tables_suites",
-    specs=[
-        dg.AssetCheckSpec("organisations_suite", asset="organisations", blocking=True,
-                          additional_deps=["documents", "organisation_mentions"],
-                          description=_description("organisations")),
-        dg.AssetCheckSpec("organisation_mentions_suite", asset="organisation_mentions", blocking=True,
-                          additional_deps=["documents", "organisations"],
-                          description=_description("organisation_mentions")),
-    ],
+    name="organisation_tables_checks",
+    specs=_specs("organisations") + _specs("organisation_mentions"),
     ins=_ins("organisations", "organisation_mentions", "documents"),
     description="The two organisation tables come from one step and refer to each other "
     "(every mention's organisation exists; every organisation has a mention), so one check "
-    "step runs both suites.",
+    "step validates both, once each.",
 )
-def organisation_tables_suites(
-    settings: PipelineSettings,
-    organisations: pd.DataFrame,
-    organisation_mentions: pd.DataFrame,
-    documents: pd.DataFrame,
-):
+def organisation_tables_checks(
+    context: dg.AssetCheckExecutionContext, settings: PipelineSettings, parquet_io_manager: dg.ResourceParam[ParquetIOManager],
+    organisations: pd.DataFrame, organisation_mentions: pd.DataFrame, documents: pd.DataFrame,
+) -> Iterator[dg.AssetCheckResult]:
     tables = {"organisations": organisations, "organisation_mentions": organisation_mentions, "documents": documents}
     for name in ("organisations", "organisation_mentions"):
-        yield check_result(run_suite(name, settings, **tables), asset_key=name, check_name=f"{name}_suite")
+        result = validated(name, context, settings, parquet_io_manager, tables)
+        yield suite_check_result(result)
+        yield warnings_check_result(result)
 
 
-@dg.asset_check(
-    asset="monetary_figures",
-    blocking=True,
-    description=_description("monetary_figures"),
-    additional_ins=_ins("documents"),
+@dg.multi_asset_check(
+    name="monetary_figures_checks", specs=_specs("monetary_figures"), ins=_ins(*suite_inputs("monetary_figures")),
+    description="Validates monetary_figures once; reports monetary_figures_suite and monetary_figures_warnings.",
 )
-def monetary_figures_suite(
-    settings: PipelineSettings, monetary_figures: pd.DataFrame, documents: pd.DataFrame
-) -> dg.AssetCheckResult:
-    return check_result(run_suite("monetary_figures", settings, monetary_figures=monetary_figures, documents=documents))
+def monetary_figures_checks(
+    context: dg.AssetCheckExecutionContext, settings: PipelineSettings, parquet_io_manager: dg.ResourceParam[ParquetIOManager],
+    monetary_figures: pd.DataFrame, documents: pd.DataFrame,
+) -> Iterator[dg.AssetCheckResult]:
+    tables = {"monetary_figures": monetary_figures, "documents": documents}
+    result = validated("monetary_figures", context, settings, parquet_io_manager, tables)
+    yield suite_check_result(result)
+    yield warnings_check_result(result)
 
 
-@dg.asset_check(
-    asset="agreements",
-    blocking=True,
-    description=_description("agreements"),
-    additional_ins=_ins("documents", "monetary_figures", "organisations"),
+@dg.multi_asset_check(
+    name="agreements_checks", specs=_specs("agreements"), ins=_ins(*suite_inputs("agreements")),
+    description="Validates agreements once; reports agreements_suite and agreements_warnings.",
 )
-def agreements_suite(
-    settings: PipelineSettings,
-    agreements: pd.DataFrame,
-    documents: pd.DataFrame,
-    monetary_figures: pd.DataFrame,
-    organisations: pd.DataFrame,
-) -> dg.AssetCheckResult:
-    return check_result(
-        run_suite(
-            "agreements", settings,
-            agreements=agreements, documents=documents, monetary_figures=monetary_figures, organisations=organisations,
-        )
-    )
+def agreements_checks(
+    context: dg.AssetCheckExecutionContext, settings: PipelineSettings, parquet_io_manager: dg.ResourceParam[ParquetIOManager],
+    agreements: pd.DataFrame, documents: pd.DataFrame, monetary_figures: pd.DataFrame, organisations: pd.DataFrame,
+) -> Iterator[dg.AssetCheckResult]:
+    tables = {"agreements": agreements, "documents": documents, "monetary_figures": monetary_figures,
+              "organisations": organisations}
+    result = validated("agreements", context, settings, parquet_io_manager, tables)
+    yield suite_check_result(result)
+    yield warnings_check_result(result)
 
 
 SUITE_CHECKS = [
-    documents_suite,
-    organisation_tables_suites,
-    monetary_figures_suite,
-    agreements_suite,
+    documents_checks,
+    organisation_tables_checks,
+    monetary_figures_checks,
+    agreements_checks,
 ]

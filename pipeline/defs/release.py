@@ -5,22 +5,25 @@ import dagster as dg
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.defs.resources import RUNS_FOLDER, PipelineSettings, remove_stale_run_folders
+from pipeline.defs.resources import RUNS_FOLDER, ParquetIOManager, PipelineSettings, remove_stale_run_folders
 from pipeline.build import source_records
 from pipeline.publish.release import publish_release
+from pipeline.schemas import TABLE_NAMES
 
 
 @dg.asset(
-    group_name="release",
+    group_name="news_agreements",
     code_version=__version__,
     deps=["organisation_mentions"],
-    description="Publishes outputs/releases/<version>/ (Parquet tables, datapackage.json, "
-    "DATA_DICTIONARY.md, validation report, manifest.json, SHA256SUMS) and marks it latest "
-    "in versions.json. Runs only when every blocking table check passed.",
+    description="Publishes `outputs/releases/<version>/` (Parquet tables, `datapackage.json`, "
+    "`DATA_DICTIONARY.md`, validation report, `manifest.json`, `SHA256SUMS`) and marks it latest "
+    "in `versions.json`. Runs only when every blocking table check passed. The tables' files are "
+    "copied from this run and their checks' results reused: nothing is validated twice.",
 )
 def release(
     context: dg.AssetExecutionContext,
     settings: PipelineSettings,
+    parquet_io_manager: dg.ResourceParam[ParquetIOManager],
     raw_articles: pd.DataFrame,
     documents: pd.DataFrame,
     organisations: pd.DataFrame,
@@ -28,6 +31,7 @@ def release(
     monetary_figures: pd.DataFrame,
     agreements: pd.DataFrame,
 ) -> dg.MaterializeResult:
+    files = {name: parquet_io_manager.table_file(context.instance, context.run_id, name) for name in TABLE_NAMES}
     published = publish_release(
         {
             "documents": documents,
@@ -39,6 +43,7 @@ def release(
         source_records(raw_articles),
         settings.output_path,
         run_id=context.run_id,
+        files={name: f for name, f in files.items() if f is not None},
     )
     for note in published.notes:
         context.log.warning(f"repaired the releases folder: {note}")
@@ -59,6 +64,8 @@ def release(
             "row_counts": dg.MetadataValue.json(published.row_counts),
             "warnings": len(published.warnings),
             "repairs": dg.MetadataValue.json(published.notes),
+            # tables validated in this step because no check result was kept for their bytes
+            "validated_here": dg.MetadataValue.json(published.validated),
             "data_dictionary": dg.MetadataValue.path(str(published.path / "DATA_DICTIONARY.md")),
         }
     )

@@ -11,6 +11,8 @@ import pandas as pd
 from dagster._core.execution.context.output import RUN_ID_PLACEHOLDER
 
 from pipeline.paths import PROJECT_ROOT
+from pipeline.publish.checksums import record_sha256, recorded_sha256
+from pipeline.publish.release import TableFile
 from pipeline.publish.staging import Owner, current_owner, owner_alive, read_owner, write_owner
 from pipeline.schemas import TABLE_NAMES
 from pipeline.tables import read_table, write_table
@@ -95,7 +97,8 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         else:
             obj.to_parquet(tmp, index=False)
         os.replace(tmp, path)
-        context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
+        digest = record_sha256(path)
+        context.add_output_metadata({"path": dg.MetadataValue.path(str(path)), "sha256": digest})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         key = context.asset_key
@@ -118,6 +121,18 @@ class ParquetIOManager(dg.ConfigurableIOManager):
                 )
             return read_table(path)
         return read_table(recorded_path(context.instance, key))
+
+    def table_file(self, instance: dg.DagsterInstance, run_id: str, name: str) -> TableFile | None:
+        """The Parquet file a step of run ``run_id`` reads table ``name`` from, with its
+        recorded sha256: this run's file, else the one its latest materialisation recorded;
+        None when there is neither."""
+        path = self.run_folder(run_id) / f"{name}.parquet"
+        if not path.exists():
+            try:
+                path = recorded_path(instance, dg.AssetKey(name))
+            except FileNotFoundError:
+                return None
+        return TableFile(path=path, sha256=recorded_sha256(path))
 
 
 def recorded_path(instance: dg.DagsterInstance, key: dg.AssetKey) -> Path:

@@ -7,7 +7,9 @@ names the reason:
 - ``ok`` — read and published; ``notes`` says what was mended on the way (control characters
   removed, main text read from an HTML page, a file name that is not UTF-8);
 - ``skipped`` — deliberately not read: symbolic links, dot-files and dot-folders, editor
-  backups, pipes and devices (see :mod:`pipeline.ingest.inventory`);
+  backups, pipes and devices (see :mod:`pipeline.ingest.inventory`); and the ``sources.csv``
+  sidecar, read as the articles' url, outlet and publication date, not as an article (its
+  notes list its bad rows; see :mod:`pipeline.ingest.provenance`);
 - ``rejected`` — read but not an article: empty, binary, too large, XML, markup without text,
   nothing left after page furniture is removed;
 - ``duplicate`` — the same cleaned text as a file earlier in path order (``duplicate_of``).
@@ -18,6 +20,7 @@ from __future__ import annotations
 import codecs
 import errno
 import hashlib
+import json
 import os
 import re
 from collections import Counter
@@ -28,6 +31,7 @@ from anyascii import anyascii
 
 from pipeline.ingest.cleaning import CleaningRules, clean_text
 from pipeline.ingest.html import MarkupRejected, html_to_text, markup_kind, root_element
+from pipeline.ingest.provenance import SIDECAR_NAME, read_sidecar
 from pipeline.ingest.inventory import (
     Entry,
     OpenFolder,
@@ -67,6 +71,10 @@ class RawArticle:
     text: str | None
     notes: str | None = None
     duplicate_of: str | None = None
+    url: str | None = None  # from the sidecar (see pipeline.ingest.provenance)
+    outlet: str | None = None
+    published: str | None = None  # ISO 8601 date or date-time, from the sidecar
+    sidecar_extra: str | None = None  # the sidecar's other columns for this file, as JSON
 
     @property
     def ok(self) -> bool:
@@ -283,10 +291,50 @@ def read_raw_folder(
     status; articles whose cleaned text is empty or repeats an earlier one are marked."""
     rules = rules or default_source_rules()
     articles = []
+    sidecar: bytes | None = None
     for entry, folder in walk_raw_folder(raw_dir, rules):
+        if entry.source_file == SIDECAR_NAME and folder is not None:
+            sidecar, article = _read_sidecar_entry(entry, folder, rules)
+            articles.append(article)
+            continue
         articles.append(_article_of_entry(entry, folder, rules))
     articles.sort(key=lambda a: a.source_file)
-    return settle_contents(_distinct_ids(articles), cleaning)
+    articles = settle_contents(_distinct_ids(articles), cleaning)
+    return with_source_metadata(articles, sidecar) if sidecar is not None else articles
+
+
+def _read_sidecar_entry(entry: Entry, folder: OpenFolder, rules: SourceRules) -> tuple[bytes | None, RawArticle]:
+    """The sidecar's bytes and its inventory row (``skipped``: metadata, not an article)."""
+    try:
+        data: bytes | None = folder.read(SIDECAR_NAME, rules.max_bytes)
+        problem = _SIDECAR_ROLE
+    except (TooLarge, OSError) as error:
+        data, problem = None, f"{_SIDECAR_ROLE}; not used: {error}"
+    sha = hashlib.sha256(data).hexdigest() if data is not None else None
+    return data, RawArticle(SIDECAR_NAME, None, entry.size_bytes, sha, None, SKIPPED, problem, None, entry.name_note)
+
+
+_SIDECAR_ROLE = "source metadata sidecar (url, outlet, published per article), not an article"
+
+
+def with_source_metadata(articles: list[RawArticle], data: bytes) -> list[RawArticle]:
+    """The articles with what the sidecar says of them; the sidecar's own row gets a note
+    per bad row or value (see :func:`pipeline.ingest.provenance.read_sidecar`)."""
+    files = {a.source_file for a in articles if a.source_file != SIDECAR_NAME}
+    sidecar = read_sidecar(data, files)
+    out = []
+    for article in articles:
+        if article.source_file == SIDECAR_NAME:
+            notes = ([article.notes] if article.notes else []) + sidecar.warnings
+            out.append(replace(article, notes=_join(notes)))
+            continue
+        entry = sidecar.entries.get(article.source_file)
+        if entry is None:
+            out.append(article)
+            continue
+        extra = json.dumps(entry.extra, ensure_ascii=False, sort_keys=True) if entry.extra else None
+        out.append(replace(article, url=entry.url, outlet=entry.outlet, published=entry.published, sidecar_extra=extra))
+    return out
 
 
 def _article_of_entry(entry: Entry, folder: OpenFolder | None, rules: SourceRules) -> RawArticle:
@@ -369,5 +417,5 @@ def _join(notes: list[str] | tuple[str, ...]) -> str | None:
 __all__ = [
     "DUPLICATE", "OK", "REJECTED", "SKIPPED", "STATUSES", "RawArticle", "article_from_bytes",
     "control_byte_ratio", "decode_bytes", "display_path", "list_article_files", "make_doc_id", "read_article",
-    "read_raw_folder", "remove_control_characters", "settle_contents",
+    "read_raw_folder", "remove_control_characters", "settle_contents", "with_source_metadata",
 ]

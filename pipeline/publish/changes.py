@@ -57,12 +57,37 @@ def rows_by_id(name: str, table: pa.Table) -> dict[str, dict[str, Any]]:
     return {row_id(name, r): r for r in table.to_pylist()}
 
 
+@dataclass(frozen=True)
+class IndexedTable:
+    """A table's rows and their sha256 (of canonical JSON), keyed by stable id: computed once
+    per table and publish, for the "unchanged" test, the deltas and the content digest."""
+
+    rows: dict[str, dict[str, Any]]
+    digests: dict[str, str]
+
+    @property
+    def digest(self) -> str:
+        return digest_of_rows(self.digests)
+
+
+def index_table(name: str, table: pd.DataFrame | pa.Table) -> IndexedTable:
+    """Every row of table ``name`` with its digest (a frame is typed by its schema first)."""
+    rows = rows_by_id(name, _arrow(name, table))
+    return IndexedTable(rows, {rid: hashlib.sha256(canonical_json(r).encode("utf-8")).hexdigest() for rid, r in rows.items()})
+
+
+def index_tables(tables: Mapping[str, pd.DataFrame | pa.Table]) -> dict[str, IndexedTable] | None:
+    """Every release table indexed, or None when one does not fit its schema (publishing
+    then reports it)."""
+    try:
+        return {name: index_table(name, tables[name]) for name in TABLE_NAMES}
+    except (ValueError, TypeError, KeyError, pa.ArrowException):
+        return None
+
+
 def row_digests(name: str, table: pa.Table) -> dict[str, str]:
     """sha256 of each row's canonical JSON, keyed by the row's id."""
-    return {
-        rid: hashlib.sha256(canonical_json(r).encode("utf-8")).hexdigest()
-        for rid, r in rows_by_id(name, table).items()
-    }
+    return index_table(name, table).digests
 
 
 def digest_of_rows(digests: Mapping[str, str]) -> str:
@@ -95,16 +120,20 @@ def release_digests(folder: Path) -> dict[str, str]:
     return content_digests({n: pq.read_table(folder / f"{n}.parquet") for n in TABLE_NAMES})
 
 
-def unchanged_version(tables: Mapping[str, pd.DataFrame], releases_dir: Path, latest: str | None) -> str | None:
-    """``latest`` when every table's content equals that release's, else None.
+def unchanged_version(
+    tables: Mapping[str, pd.DataFrame], releases_dir: Path, latest: str | None,
+    indexed: Mapping[str, IndexedTable] | None = None,
+) -> str | None:
+    """``latest`` when every table's content equals that release's, else None; ``indexed``
+    are the tables already indexed (:func:`index_tables`), computed here when not given.
 
     Tables that do not fit their schema are never "unchanged": publishing reports them."""
     if latest is None or not (releases_dir / latest).is_dir():
         return None
-    try:
-        current = content_digests(tables)
-    except (ValueError, TypeError, KeyError, pa.ArrowException):
+    indexed = indexed if indexed is not None else index_tables(tables)
+    if indexed is None:
         return None
+    current = {name: indexed[name].digest for name in TABLE_NAMES}
     return latest if current == release_digests(releases_dir / latest) else None
 
 
@@ -130,14 +159,16 @@ def table_delta(name: str, current: pa.Table, previous: pa.Table | None) -> Tabl
     >>> [(r["op"], r["id"]) for r in table_delta("organisations", new, old).records]
     [('ADD', 'c'), ('MOD', 'b'), ('DEL', 'a')]
     """
-    now = rows_by_id(name, current)
-    before = rows_by_id(name, previous) if previous is not None else {}
+    return delta_of(name, index_table(name, current), index_table(name, previous) if previous is not None else None)
+
+
+def delta_of(name: str, current: IndexedTable, previous: IndexedTable | None) -> TableDelta:
+    """:func:`table_delta` of indexed tables: rows are compared by their digests."""
+    now, before = current.digests, previous.digests if previous is not None else {}
     delta = TableDelta(name)
-    delta.records += [{"op": "ADD", "id": i, "row": now[i]} for i in sorted(now.keys() - before.keys())]
+    delta.records += [{"op": "ADD", "id": i, "row": current.rows[i]} for i in sorted(now.keys() - before.keys())]
     delta.records += [
-        {"op": "MOD", "id": i, "row": now[i]}
-        for i in sorted(now.keys() & before.keys())
-        if canonical_json(now[i]) != canonical_json(before[i])
+        {"op": "MOD", "id": i, "row": current.rows[i]} for i in sorted(now.keys() & before.keys()) if now[i] != before[i]
     ]
     delta.records += [{"op": "DEL", "id": i} for i in sorted(before.keys() - now.keys())]
     return delta
@@ -175,22 +206,26 @@ def write_changes(
     tables: Mapping[str, pd.DataFrame | pa.Table],
     previous_folder: Path | None,
     version: str,
+    indexed: Mapping[str, IndexedTable] | None = None,
 ) -> dict[str, Any]:
     """Write CHANGES.md and the delta files into a staged release folder; returns what the
-    manifest records: the previous version, counts per table and operation, content digests."""
+    manifest records: the previous version, counts per table and operation, content digests.
+    ``indexed`` are ``tables`` already indexed (:func:`index_tables`), else indexed here."""
     previous_version = previous_folder.name if previous_folder is not None else None
     deltas: dict[str, TableDelta] = {}
     digests: dict[str, str] = {}
     (folder / CHANGES_DIR).mkdir(exist_ok=True)
     for name in TABLE_NAMES:
-        current = _arrow(name, tables[name])
-        previous = pq.read_table(previous_folder / f"{name}.parquet") if previous_folder is not None else None
-        deltas[name] = table_delta(name, current, previous)
-        digests[name] = digest_of_rows(row_digests(name, current))
+        current = indexed[name] if indexed is not None else index_table(name, tables[name])
+        previous = (
+            index_table(name, pq.read_table(previous_folder / f"{name}.parquet")) if previous_folder is not None else None
+        )
+        deltas[name] = delta_of(name, current, previous)
+        digests[name] = current.digest
         with (folder / CHANGES_DIR / f"{name}.delta.jsonl").open("w", encoding="utf-8") as out:
             for record in deltas[name].records:
                 out.write(canonical_json(record) + "\n")
-    row_counts = {n: _arrow(n, tables[n]).num_rows for n in TABLE_NAMES}
+    row_counts = {n: len(tables[n]) for n in TABLE_NAMES}
     (folder / CHANGES_FILE).write_text(render_changes(version, previous_version, deltas, row_counts), encoding="utf-8")
     return {
         "previous_version": previous_version,

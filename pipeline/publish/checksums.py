@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -32,6 +33,42 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def digest_path(path: Path) -> Path:
+    """The file beside ``path`` that records its sha256 (written once, when ``path`` is).
+
+    >>> digest_path(Path("runs/r1/documents.parquet")).as_posix()
+    'runs/r1/documents.parquet.sha256'
+    """
+    return path.with_name(f"{path.name}.sha256")
+
+
+def record_sha256(path: Path) -> str:
+    """Hash a file just written and record the digest beside it; the digest."""
+    digest = sha256_file(path)
+    digest_path(path).write_text(digest + "\n", encoding="ascii")
+    return digest
+
+
+def recorded_sha256(path: Path) -> str:
+    """The sha256 recorded beside ``path`` by :func:`record_sha256`, computed when none is."""
+    try:
+        digest = digest_path(path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return sha256_file(path)
+    return digest if re.fullmatch(r"[0-9a-f]{64}", digest) else sha256_file(path)
+
+
+def copy_hashed(source: Path, target: Path) -> tuple[str, int]:
+    """Copy ``source`` to ``target`` and hash the bytes on the way (one read); (sha256, size)."""
+    digest, size = hashlib.sha256(), 0
+    with source.open("rb") as reader, target.open("wb") as writer:
+        for block in iter(lambda: reader.read(1 << 20), b""):
+            digest.update(block)
+            writer.write(block)
+            size += len(block)
+    return digest.hexdigest(), size
 
 
 def member_path(folder: Path, name: str) -> Path:
@@ -123,12 +160,25 @@ def folder_entries(folder: Path, ignore: frozenset[str] = frozenset()) -> tuple[
     return sorted(files), problems
 
 
-def write_checksums(folder: Path, ignore: frozenset[str] = frozenset()) -> Path:
-    """``SHA256SUMS`` (sha256sum format) for every file of the folder but itself and ``ignore``."""
-    files, problems = folder_entries(folder, ignore | {"SHA256SUMS"})
+def hash_members(
+    folder: Path, ignore: frozenset[str] = frozenset(), known: Mapping[str, tuple[str, int]] | None = None
+) -> dict[str, tuple[str, int]]:
+    """(sha256, size) of every file of the folder but ``ignore``; files in ``known`` (hashed
+    as they were written) are not read again."""
+    files, problems = folder_entries(folder, ignore)
     if problems:
         raise UnsafeFile("; ".join(problems))
-    lines = [f"{sha256_member(folder, name)[0]}  {name}" for name in files]
+    known = known or {}
+    return {name: known[name] if name in known else sha256_member(folder, name) for name in files}
+
+
+def write_checksums(
+    folder: Path, ignore: frozenset[str] = frozenset(), known: Mapping[str, tuple[str, int]] | None = None
+) -> Path:
+    """``SHA256SUMS`` (sha256sum format) for every file of the folder but itself and ``ignore``;
+    the digests in ``known`` are used as they are (see :func:`hash_members`)."""
+    hashes = hash_members(folder, ignore | {"SHA256SUMS"}, known)
+    lines = [f"{sha}  {name}" for name, (sha, _) in sorted(hashes.items())]
     target = folder / "SHA256SUMS"
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target

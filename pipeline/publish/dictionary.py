@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from pipeline.publish.citation import CITATION_FILE
+from pipeline.publish.datapackage import LICENSES
 from pipeline.schemas import TableSchema, load_all_schemas
 from pipeline.quality.flags import FLAGS_COLUMN, meaning_rules
 from pipeline.quality.suites import release_expectations
@@ -102,6 +104,23 @@ def render_checks(schema: TableSchema) -> list[str]:
     return lines
 
 
+def licence_lines() -> list[str]:
+    """The licence of the data and how to cite it.
+
+    >>> licence_lines()[0].startswith("Licence: the extracted data is under CC-BY-4.0")
+    True
+    """
+    licence = LICENSES[0]
+    return [
+        f"Licence: the extracted data is under {licence['name']} ({licence['path']}). `documents.text` "
+        "and the evidence `text` columns quote the source articles, which remain their publishers' "
+        "works: quote them within the limits of quotation or fair use.",
+        "",
+        f"Citation: `{CITATION_FILE}` in this release (Citation File Format 1.2.0); the release page "
+        "`index.html` shows it in words.",
+    ]
+
+
 def render_dictionary(version: str, validation_link: str = "validation/index.html") -> str:
     schemas = load_all_schemas()
     head = [
@@ -122,6 +141,8 @@ def render_dictionary(version: str, validation_link: str = "validation/index.htm
         f"`df[df.{FLAGS_COLUMN}.str.len() == 0]`, or in SQL (DuckDB) `WHERE len({FLAGS_COLUMN}) = 0`.",
         "",
         "Tables: " + ", ".join(f"`{n}`" for n in schemas),
+        "",
+        *licence_lines(),
         "",
     ]
     return "\n".join(head) + "\n" + "\n".join(render_table(s) for s in schemas.values())

@@ -1,5 +1,10 @@
 """Publish a release: stage, validate, checksum, move into a new version folder, mark latest.
 
+In a Dagster run each table's bytes are written once (the IO manager's run folder, hashed as
+written), validated once (its asset checks, whose results are kept beside the file) and
+copied into the release, hashed on the way; the release reuses the kept results for those
+exact bytes. Called without the run's files it writes and validates the tables itself.
+
 Layout under ``<output_dir>/releases/``::
 
     versions.json               every published version, and which is latest
@@ -37,7 +42,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,18 +50,23 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from pipeline import __version__
-from pipeline.publish.changes import unchanged_version, write_changes
+from pipeline.publish.changes import index_tables, unchanged_version, write_changes
 from pipeline.publish.checksums import (
     UnsafeFile,
-    folder_entries,
+    copy_hashed,
+    hash_members,
     read_member,
-    sha256_member,
+    sha256_file,
     verify_checksums,
     write_checksums,
 )
+from pipeline.publish.catalogue import refresh_catalogue
+from pipeline.publish.citation import write_citation
 from pipeline.publish.datapackage import build_datapackage, check_datapackage
+from pipeline.publish.pages import write_release_page
 from pipeline.publish.dictionary import render_dictionary
 from pipeline.publish.staging import (
     OWNER_FILE,
@@ -72,7 +82,13 @@ from pipeline.publish.staging import (
 from pipeline.paths import PROJECT_ROOT
 from pipeline.schemas import TABLE_NAMES
 from pipeline.tables import read_table, write_table
-from pipeline.quality.validation import SuiteResult, validate_tables, validation_outcome
+from pipeline.quality.validation import (
+    SuiteResult,
+    stored_result,
+    validate_table,
+    validation_key,
+    validation_outcome,
+)
 
 
 #: A version folder's name: the UTC time it was staged, and a counter when that second is taken.
@@ -97,6 +113,7 @@ class Release:
     warnings: list[str]
     notes: list[str] = field(default_factory=list)  # repairs of what killed runs left behind
     unchanged: bool = False  # the tables equal the latest release's: nothing was published
+    validated: list[str] = field(default_factory=list)  # tables whose suites ran here (no kept result)
 
 
 def version_stem(now: datetime) -> str:
@@ -313,15 +330,87 @@ def recover_releases(releases_dir: Path) -> list[str]:
     return notes
 
 
+@dataclass(frozen=True)
+class TableFile:
+    """A table already written as Parquet by this run, with the sha256 recorded when it
+    was written (the validation results kept beside it are keyed by that digest)."""
+
+    path: Path
+    sha256: str
+
+
+def _same_files_as(latest_folder: Path, files: Mapping[str, TableFile]) -> bool:
+    """Whether every table file has the sha256 the latest release's manifest records for
+    it: then the tables are those of that release, with no row read."""
+    manifest = _manifest_of(latest_folder) or {}
+    recorded = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    return all(
+        isinstance(recorded.get(f"{n}.parquet"), dict) and recorded[f"{n}.parquet"].get("sha256") == files[n].sha256
+        for n in TABLE_NAMES
+    )
+
+
+def _stage_tables(
+    tables: Mapping[str, pd.DataFrame], files: Mapping[str, TableFile] | None, staging: Path
+) -> dict[str, tuple[str, int]]:
+    """Put each table's Parquet file into ``staging``: a copy of the run's file when there
+    is one, else written from the frame. Each file is hashed once, as it is written; the
+    (sha256, size) per file name."""
+    hashes: dict[str, tuple[str, int]] = {}
+    for name in TABLE_NAMES:
+        target = staging / f"{name}.parquet"
+        if files is not None and name in files:
+            hashes[target.name] = copy_hashed(files[name].path, target)
+        else:
+            try:
+                write_table(name, tables[name], target)
+            except (ValueError, TypeError, KeyError) as error:  # pyarrow's type and null errors
+                raise ReleaseBlocked(
+                    f"{name} does not fit schemas/tables/{name}.schema.json: {error}"
+                ) from error
+            hashes[target.name] = (sha256_file(target), target.stat().st_size)
+        fault_point("mid_write")
+    return hashes
+
+
+def _suite_results(
+    staging: Path,
+    table_sha256: Mapping[str, str],
+    files: Mapping[str, TableFile] | None,
+    previous_counts: Mapping[str, int] | None,
+) -> tuple[dict[str, SuiteResult], list[str]]:
+    """Each table's suite result: the one its check kept beside the run's file when it was
+    computed on these very bytes with these previous row counts, else validated now on the
+    staged file. Also the names of the tables validated here."""
+    results: dict[str, SuiteResult] = {}
+    for name in TABLE_NAMES:
+        if files is not None and name in files and files[name].sha256 == table_sha256[name]:
+            kept = stored_result(files[name].path, validation_key(name, table_sha256, previous_counts))
+            if kept is not None:
+                results[name] = kept
+    missing = [n for n in TABLE_NAMES if n not in results]
+    if missing:
+        staged = {name: read_table(staging / f"{name}.parquet") for name in TABLE_NAMES}
+        results |= {n: validate_table(n, staged[n], staged, dict(previous_counts or {})) for n in missing}
+    return {n: results[n] for n in TABLE_NAMES}, missing
+
+
 def publish_release(
     tables: dict[str, pd.DataFrame],
     sources: list[dict[str, Any]],
     output_dir: Path,
     now: datetime | None = None,
     run_id: str | None = None,
+    files: Mapping[str, TableFile] | None = None,
 ) -> Release:
-    """Stage the tables, validate the staged files, write the metadata, checksum, and move
-    the folder into ``<output_dir>/releases/<version>``; then mark it latest.
+    """Stage the tables, validate them, write the metadata, checksum, and move the folder
+    into ``<output_dir>/releases/<version>``; then mark it latest.
+
+    ``files`` are the run's Parquet files of the tables (the Dagster IO manager's), copied
+    into the release rather than written again; their checks' kept results are reused when
+    the bytes match (:func:`pipeline.quality.validation.stored_result`), and a table without
+    one is validated here. Each file is hashed once; ``datapackage.json``, ``manifest.json``
+    and ``SHA256SUMS`` share those digests.
 
     Staging is private to this call (``.staging-<version>``, owned by this process); only the
     move and the ``versions.json`` update hold the publishing lock. Leftovers of killed runs
@@ -331,23 +420,24 @@ def publish_release(
     releases_dir.mkdir(parents=True, exist_ok=True)
     with publishing_lock(releases_dir):
         notes = recover_releases(releases_dir)
+        if notes:  # a version may have been listed: keep the catalogue in step
+            notes += refresh_catalogue(releases_dir)
     latest = latest_release(releases_dir)
-    if unchanged_version(tables, releases_dir, latest["version"] if latest else None):
+    same_files = (
+        latest is not None and files is not None and set(files) >= set(TABLE_NAMES)
+        and _same_files_as(releases_dir / latest["version"], files)
+    )
+    indexed = None if same_files else index_tables(tables)  # rows and digests, once
+    if latest is not None and (same_files or unchanged_version(tables, releases_dir, latest["version"], indexed)):
         return Release(latest["version"], releases_dir / latest["version"], latest["row_counts"], [], notes, unchanged=True)
     fault_point("before_staging")
     version, staging = reserve_staging(now, releases_dir, current_owner(run_id))
     try:
-        for name in TABLE_NAMES:
-            try:
-                write_table(name, tables[name], staging / f"{name}.parquet")
-            except (ValueError, TypeError, KeyError) as error:  # pyarrow's type and null errors
-                raise ReleaseBlocked(
-                    f"{name} does not fit schemas/tables/{name}.schema.json: {error}"
-                ) from error
-            fault_point("mid_write")
-        staged = {name: read_table(staging / f"{name}.parquet") for name in TABLE_NAMES}
+        hashes = _stage_tables(tables, files, staging)
+        table_sha256 = {n: hashes[f"{n}.parquet"][0] for n in TABLE_NAMES}
         previous = latest_release(releases_dir)
-        results = validate_tables(staged, previous["row_counts"] if previous else None)
+        previous_counts = previous["row_counts"] if previous else None
+        results, validated = _suite_results(staging, table_sha256, files, previous_counts)
         blocking = [r for r in results.values() if not r.success]
         if blocking:
             raise ReleaseBlocked(
@@ -364,26 +454,29 @@ def publish_release(
             render_validation_html(version, results), encoding="utf-8"
         )
         (staging / "DATA_DICTIONARY.md").write_text(render_dictionary(version), encoding="utf-8")
-        row_counts = {n: len(staged[n]) for n in TABLE_NAMES}
+        staged = {n: pq.read_table(staging / f"{n}.parquet") for n in TABLE_NAMES}
+        row_counts = {n: staged[n].num_rows for n in TABLE_NAMES}
         created = now.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        changes = write_changes(staging, staged, releases_dir / previous["version"] if previous else None, version)
-        descriptor = build_datapackage(staging, version, created, sources)
+        changes = write_changes(
+            staging, staged, releases_dir / previous["version"] if previous else None, version, indexed
+        )
+        write_citation(staging, version, created)
+        write_release_page(staging, version, created, staged, changes)
+        descriptor = build_datapackage(table_sha256, version, created, sources)
         (staging / "datapackage.json").write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         problems = check_datapackage(staging / "datapackage.json")
         if problems:
             raise ReleaseBlocked("datapackage.json does not validate:\n" + "\n".join(problems))
-        files, _ = folder_entries(staging, frozenset({OWNER_FILE}))
+        hashes = hash_members(staging, frozenset({OWNER_FILE}), known=hashes)
         manifest = {
             "version": version,
             "created": created,
             "pipeline": {"name": "news-agreements", "version": __version__, **git_commit()},
             "sources": sources,
             "row_counts": row_counts,
-            "files": {
-                name: dict(zip(("sha256", "bytes"), sha256_member(staging, name), strict=True)) for name in files
-            },
+            "files": {name: {"sha256": sha, "bytes": size} for name, (sha, size) in hashes.items()},
             "previous_release": (
                 {"version": previous["version"], "row_counts": previous["row_counts"]} if previous else None
             ),
@@ -391,7 +484,7 @@ def publish_release(
             **changes,  # previous_version, changes (counts per table and op), content_digests
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        write_checksums(staging, ignore=frozenset({OWNER_FILE}))
+        write_checksums(staging, ignore=frozenset({OWNER_FILE}), known=hashes)
         final = releases_dir / version
         with publishing_lock(releases_dir):
             (staging / OWNER_FILE).unlink()  # the version folder holds exactly the release
@@ -404,8 +497,11 @@ def publish_release(
             )
             versions["latest"] = version
             _write_versions(releases_dir, versions)
+            notes += refresh_catalogue(releases_dir)  # archive, index.json, index.html
     except BaseException:
         if staging.exists():
             _remove_tree(staging)
         raise
-    return Release(version=version, path=final, row_counts=row_counts, warnings=warnings, notes=notes)
+    return Release(
+        version=version, path=final, row_counts=row_counts, warnings=warnings, notes=notes, validated=validated
+    )

@@ -188,6 +188,8 @@ def quality_flags(
     >>> docs = make_frame("documents", [{
     ...     "doc_id": "d1", "source_file": "d1.txt", "title": "Not the first line", "text": "A title\\n\\nBody.",
     ...     "raw_sha256": "0" * 64, "encoding": "utf-8", "n_chars": 15, "n_words": 3, "removed_lines": [],
+    ...     **dict.fromkeys(["url", "outlet", "published_at", "published_source", "published_evidence",
+    ...                      "published_evidence_start", "published_evidence_end"]),
     ...     "quality_flags": []}])
     >>> quality_flags("documents", docs)
     [['title_not_first_line']]

@@ -1,24 +1,32 @@
 """Run the stored Great Expectations suites on tables and report the results as plain data.
 
-``validate_table`` is what the Dagster asset checks call and what the release step runs
-on the staged Parquet files; the results are plain dataclasses, ready for JSON. Each failed
+``validate_table`` is what the Dagster asset checks call (on the tables loaded from the run's
+Parquet files); the results are plain dataclasses, ready for JSON. A check keeps its result
+beside the table's file, keyed by :func:`validation_key` (the sha256 of every file the suite
+read, the suite and the previous release's row counts), so that the release step reuses it
+for the same bytes instead of validating again (:func:`stored_result`). Each failed
 expectation is described by what was observed: the number of rows that break it and
 example rows, or the observed value of a whole-table assertion and the bound it missed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pipeline.extract.countries import default_country_forms
+from pipeline.extract.rates import default_rate_table, rate_is_source_rate, usd_is_amount_times_rate
 from pipeline.schemas import TABLE_NAMES, load_table_schema
 from pipeline.quality.flags import (
     FLAGS_COLUMN,
@@ -120,6 +128,17 @@ class SuiteResult:
             "expectations": [asdict(o) for o in self.outcomes],
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SuiteResult:
+        """The result :meth:`to_dict` wrote (a stored result read back)."""
+        return cls(
+            table=data["table"],
+            row_count=int(data["row_count"]),
+            outcomes=[ExpectationOutcome(**o) for o in data["expectations"]],
+            flag_counts=dict(data.get("quality_flags") or {}),
+            flagged_rows=int(data.get("flagged_rows") or 0),
+        )
+
     def describe_failures(self) -> str:
         """One line per failed expectation, blocking ones first: table, severity, rule,
         expectation and column, the flag it sets, and what was observed."""
@@ -204,6 +223,7 @@ def _derived_check_columns(name: str, frame: pd.DataFrame, tables: dict[str, pd.
             (pd.isna(a) if pd.isna(f) else f in value_of and _same_value((a, c), value_of[f]))
             for f, a, c in zip(frame["figure_id"], frame["amount"], frame["currency"])
         ]
+    out |= provenance_check_columns(wanted, frame)
     if FLAGS_KNOWN in wanted:
         ids = set(flag_ids(name))
         stored = [None if f is None else [str(x) for x in f] for f in frame[FLAGS_COLUMN]]
@@ -211,6 +231,46 @@ def _derived_check_columns(name: str, frame: pd.DataFrame, tables: dict[str, pd.
         implied = quality_flags(name, frame)
         out[FLAGS_EXACT] = [f is not None and f == i for f, i in zip(stored, implied)]
     return out
+
+
+def provenance_check_columns(wanted: set[str], frame: pd.DataFrame) -> dict[str, list]:
+    """The integrity columns of the publication date's evidence and of the USD amounts:
+    the evidence is the text at its offsets; ``amount_usd == amount * usd_rate``; the rate
+    is the rate source's own fixing of ``usd_rate_date`` (see :mod:`pipeline.extract.rates`)."""
+    out: dict[str, list] = {}
+    if "_published_evidence_in_text" in wanted:
+        out["_published_evidence_in_text"] = [
+            (pd.isna(s) and pd.isna(e)) or (isinstance(t, str) and pd.notna(s) and pd.notna(e) and t[int(s) : int(e)] == ev)
+            for t, ev, s, e in zip(
+                frame["text"], frame["published_evidence"], frame["published_evidence_start"], frame["published_evidence_end"]
+            )
+        ]
+    if "_usd_is_amount_times_rate" in wanted:
+        out["_usd_is_amount_times_rate"] = [
+            usd_is_amount_times_rate(present(a), present(u), present(r), present(why))
+            for a, u, r, why in zip(frame["amount"], frame["amount_usd"], frame["usd_rate"], frame["usd_missing_reason"])
+        ]
+    if "_usd_rate_is_source_rate" in wanted:
+        rates = default_rate_table()
+        out["_usd_rate_is_source_rate"] = [
+            (not isinstance(d, str) or _iso_day(d) is not None)
+            and rate_is_source_rate(rates, present(c), present(r), _iso_day(d))
+            for c, r, d in zip(frame["currency"], frame["usd_rate"], frame["usd_rate_date"])
+        ]
+    return out
+
+
+def _iso_day(value: Any) -> date | None:
+    """An ISO date cell as a date; None when empty or not an ISO date."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def present(value: Any) -> Any:
+    """A cell's value, None when empty."""
+    return None if pd.isna(value) else value
 
 
 def _same_value(a: tuple[Any, Any], b: tuple[Any, Any]) -> bool:
@@ -356,6 +416,60 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return str(value)
+
+
+def suite_inputs(name: str) -> tuple[str, ...]:
+    """The tables the suite of table ``name`` reads: itself, documents (row-count bounds per
+    document, evidence), the targets of its references and of its meaning checks.
+
+    >>> suite_inputs("monetary_figures")
+    ('documents', 'monetary_figures')
+    """
+    wanted = set(derived_columns(load_table_schema(name)))
+    inputs = {name, "documents"}
+    inputs |= {ref[1] for ref in map(parse_reference_column, wanted) if ref}
+    inputs |= {"organisations"} if "_parties_known" in wanted else set()
+    inputs |= {"monetary_figures"} if "_value_matches_figure" in wanted else set()
+    return tuple(t for t in TABLE_NAMES if t in inputs)
+
+
+def validation_key(name: str, file_sha256: Mapping[str, str], previous_counts: Mapping[str, int] | None) -> str:
+    """What a suite's result depends on, as one sha256: the suite itself, the sha256 of the
+    Parquet file of every table it reads (:func:`suite_inputs`) and the previous release's
+    row counts (the drift bounds). Equal keys give equal results."""
+    material = {
+        "suite": load_suite(name),
+        "files": {t: file_sha256[t] for t in suite_inputs(name)},
+        "previous": dict(previous_counts or {}),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def result_path(table_file: Path) -> Path:
+    """Where the result of a table file's suite is kept: beside the file.
+
+    >>> result_path(Path("runs/r1/documents.parquet")).as_posix()
+    'runs/r1/documents.parquet.validation.json'
+    """
+    return table_file.with_name(f"{table_file.name}.validation.json")
+
+
+def store_result(table_file: Path, key: str, result: SuiteResult) -> None:
+    """Keep ``result`` beside ``table_file`` under ``key`` (written whole, then renamed)."""
+    target = result_path(table_file)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"key": key, "result": result.to_dict()}, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def stored_result(table_file: Path, key: str) -> SuiteResult | None:
+    """The result kept beside ``table_file`` when it was computed under ``key``, else None
+    (none kept, another key, or unreadable: the caller validates)."""
+    try:
+        data = json.loads(result_path(table_file).read_text(encoding="utf-8"))
+        return SuiteResult.from_dict(data["result"]) if data.get("key") == key else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def validate_tables(

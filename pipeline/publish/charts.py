@@ -1,0 +1,175 @@
+"""Charts of a release as inline SVG, drawn by matplotlib without a display or a network.
+
+The figures use matplotlib's object API with the SVG canvas (no pyplot, no global backend),
+text kept as ``<text>`` (searchable, small) and never read as mathematics (a ``$`` in a name
+stays a dollar sign). ``svg.hashsalt`` and no metadata (``Date`` None) make the bytes a
+function of the data alone: the same release gives the same page.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+import pandas as pd
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+#: rcParams for every chart: deterministic ids, real text, no mathtext, no remote fonts.
+CHART_STYLE: dict[str, object] = {
+    "svg.hashsalt": "news-agreements",
+    "svg.fonttype": "none",
+    "text.parse_math": False,
+    "font.family": "sans-serif",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+#: No ``<metadata>`` block: no date (the same data gives the same bytes), no creator URL.
+NO_METADATA: dict[str, None] = {"Date": None, "Creator": None, "Format": None, "Type": None}
+BAR_COLOUR = "#3b6ea5"
+#: The most bars a chart shows; the rest are summed into one "other" bar.
+MAX_BARS = 15
+UNKNOWN = "(not stated)"
+
+
+def figure_svg(figure: Figure) -> str:
+    """The figure as an ``<svg>`` element to inline in HTML (no XML prolog, no doctype)."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context(CHART_STYLE):
+        FigureCanvasSVG(figure)
+        figure.savefig(buffer, format="svg", metadata=NO_METADATA, bbox_inches="tight")
+    text = buffer.getvalue()
+    return text[text.index("<svg"):].strip()
+
+
+def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], axis_label: str,
+              log_scale: bool = False) -> str:
+    """Horizontal bars, the first label on top, each bar labelled with its value.
+
+    >>> svg = bar_chart("Agreements by kind", ["deal", "treaty"], [3, 1], "agreements")
+    >>> svg.startswith("<svg") and "treaty" in svg and svg == bar_chart("Agreements by kind", ["deal", "treaty"], [3, 1], "agreements")
+    True
+    """
+    with matplotlib.rc_context(CHART_STYLE):
+        figure = Figure(figsize=(6.4, 0.9 + 0.28 * max(len(labels), 1)))
+        axes = figure.add_subplot()
+        positions = list(range(len(labels)))[::-1]
+        axes.barh(positions, list(values), color=BAR_COLOUR, height=0.7)
+        axes.set_yticks(positions, [_shorten(label) for label in labels])
+        axes.set_xlabel(axis_label)
+        axes.set_title(title, loc="left", fontsize=10)
+        if log_scale:  # tick labels as plain numbers (mathtext is off)
+            axes.set_xscale("log")
+            axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _number(value)))
+            axes.xaxis.set_minor_formatter(NullFormatter())
+        for position, value in zip(positions, values, strict=True):
+            axes.annotate(_number(value), (value, position), xytext=(3, 0), textcoords="offset points",
+                          va="center", fontsize=8)
+        axes.margins(x=0.15)
+        return figure_svg(figure)
+
+
+def column_chart(title: str, labels: Sequence[str], values: Sequence[float], axis_label: str) -> str:
+    """Vertical bars in the order given (years left to right)."""
+    with matplotlib.rc_context(CHART_STYLE):
+        figure = Figure(figsize=(6.4, 2.6))
+        axes = figure.add_subplot()
+        positions = list(range(len(labels)))
+        axes.bar(positions, list(values), color=BAR_COLOUR, width=0.7)
+        axes.set_xticks(positions, list(labels), rotation=90 if len(labels) > 12 else 0)
+        axes.set_ylabel(axis_label)
+        axes.set_title(title, loc="left", fontsize=10)
+        return figure_svg(figure)
+
+
+def _shorten(label: str, limit: int = 40) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _number(value: float) -> str:
+    """``12``, ``1,250``, ``3.2e+09``-free short forms: ``3.2 bn``.
+
+    >>> [_number(v) for v in (12, 1250, 3.2e9, 0.5)]
+    ['12', '1,250', '3.2 bn', '0.5']
+    """
+    for size, word in ((1e12, "trn"), (1e9, "bn"), (1e6, "m")):
+        if abs(value) >= size:
+            return f"{value / size:.3g} {word}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:.3g}"
+
+
+def counts_of(values: pd.Series, limit: int = MAX_BARS) -> list[tuple[str, int]]:
+    """Counts per value, most frequent first (ties by name), missing values as
+    :data:`UNKNOWN`, beyond ``limit`` summed as "other".
+
+    >>> counts_of(pd.Series(["deal", "treaty", "deal", None]))
+    [('deal', 2), ('(not stated)', 1), ('treaty', 1)]
+    """
+    labels = values.astype("object").where(values.notna(), UNKNOWN).map(str)
+    pairs = sorted(labels.value_counts().items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(pairs) > limit:
+        pairs = pairs[: limit - 1] + [(f"other ({len(pairs) - limit + 1})", sum(n for _, n in pairs[limit - 1:]))]
+    return [(label, int(n)) for label, n in pairs]
+
+
+def agreements_by(agreements: pd.DataFrame, column: str) -> str | None:
+    """Agreements per ``kind`` or ``topic``; None when there is no agreement."""
+    if agreements.empty:
+        return None
+    pairs = counts_of(agreements[column])
+    return bar_chart(f"Agreements by {column}", [p[0] for p in pairs], [p[1] for p in pairs], "agreements")
+
+
+def agreements_by_year(agreements: pd.DataFrame) -> str | None:
+    """Agreements per year, in year order, those without a year last."""
+    if agreements.empty:
+        return None
+    years = agreements["year"]
+    known = years.dropna().astype(int).value_counts().sort_index()
+    labels = [str(y) for y in known.index] + ([UNKNOWN] if years.isna().any() else [])
+    values = [int(n) for n in known.to_numpy()] + ([int(years.isna().sum())] if years.isna().any() else [])
+    return column_chart("Agreements by year", labels, values, "agreements")
+
+
+def money_by_currency(figures: pd.DataFrame) -> pd.DataFrame:
+    """Per currency: how many figures and the sum of their amounts, most figures first.
+
+    >>> money_by_currency(pd.DataFrame({"currency": ["USD", "EUR", "USD"], "amount": [1.0, 2.0, None]}))
+      currency  figures  sum
+    0      USD        2  1.0
+    1      EUR        1  2.0
+    """
+    if figures.empty:
+        return pd.DataFrame({"currency": [], "figures": [], "sum": []})
+    grouped = figures.groupby(figures["currency"].fillna(UNKNOWN), dropna=False)["amount"]
+    table = pd.DataFrame({"figures": grouped.size(), "sum": grouped.sum(min_count=1).fillna(0.0)})
+    table = table.reset_index().rename(columns={"index": "currency"})
+    return table.sort_values(["figures", "currency"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def money_charts(figures: pd.DataFrame) -> tuple[str, str] | None:
+    """Figures per currency, and the sum of amounts per currency (log scale: each bar is in
+    its own currency, so bars of different currencies are not comparable)."""
+    table = money_by_currency(figures).head(MAX_BARS)
+    if table.empty:
+        return None
+    labels = table["currency"].tolist()
+    count = bar_chart("Monetary figures by currency", labels, table["figures"].tolist(), "figures")
+    positive = table[table["sum"] > 0]
+    total = bar_chart(
+        "Sum of amounts by currency (each in its own currency)",
+        positive["currency"].tolist(), positive["sum"].tolist(), "sum of amounts (log scale)", log_scale=True,
+    ) if not positive.empty else ""
+    return count, total
+
+
+def top_organisations(organisations: pd.DataFrame, limit: int = MAX_BARS) -> str | None:
+    """The organisations most mentioned, with their mention counts."""
+    if organisations.empty:
+        return None
+    top = organisations.sort_values(["mention_count", "name"], ascending=[False, True], kind="stable").head(limit)
+    return bar_chart(f"Top {len(top)} organisations by mentions", top["name"].tolist(),
+                     [int(n) for n in top["mention_count"]], "mentions")

@@ -1,0 +1,69 @@
+"""Two real releases made by the pipeline, shared by the catalogue, fetch and loader tests.
+
+The seeds are published, then the seeds plus one article: real extraction (rules only, for
+speed), real Great Expectations, real Parquet, the real publisher (archives, index.json,
+pages). Made once per test session; tests that change a releases folder work on a copy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.build import build_tables
+from pipeline.publish.release import publish_release
+
+from .conftest import RAW
+
+EXTRA_ARTICLE = (
+    "Lisbon utility signs grid deal\n\n"
+    "Energias de Portugal signed a 40 million euro agreement with Siemens on Tuesday to "
+    "modernise the grid around Lisbon, the companies said.\n"
+)
+_MADE: dict[Path, Path] = {}
+
+
+@contextmanager
+def rules_only() -> Iterator[None]:
+    """Organisations without the spaCy model while the block runs (the releases are the same kind)."""
+    before = os.environ.get("PIPELINE_EXTRACTION")
+    os.environ["PIPELINE_EXTRACTION"] = "rules"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PIPELINE_EXTRACTION", None)
+        else:
+            os.environ["PIPELINE_EXTRACTION"] = before
+
+
+def publish_folder(raw_dir: Path, output_dir: Path):
+    """One real release of ``raw_dir`` into ``output_dir`` (the :class:`Release`)."""
+    with rules_only():
+        tables, sources = build_tables(raw_dir)
+        return publish_release(tables, sources, output_dir)
+
+
+def two_releases(base: Path) -> Path:
+    """``<base>/out/releases`` holding two versions (made on the first call for ``base``)."""
+    if base not in _MADE:
+        raw = base / "raw"
+        raw.mkdir(parents=True)
+        for path in sorted(RAW.glob("*.txt")):
+            shutil.copy(path, raw / path.name)
+        publish_folder(raw, base / "out")
+        (raw / "zz_lisbon-grid.txt").write_text(EXTRA_ARTICLE, encoding="utf-8")
+        publish_folder(raw, base / "out")
+        _MADE[base] = base / "out" / "releases"
+    return _MADE[base]
+
+
+def copy_output(releases_dir: Path, target: Path) -> Path:
+    """A writable copy of the output folder holding ``releases_dir``; returns the copy's releases folder."""
+    shutil.copytree(releases_dir.parent, target, ignore=shutil.ignore_patterns(".publish.lock"))
+    for path in [target, *target.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return target / "releases"
