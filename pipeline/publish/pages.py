@@ -31,7 +31,7 @@ OPS = ("ADD", "MOD", "DEL")
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:75em;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}tr.latest{background:#eef6ee}
-pre{background:#f4f4f4;padding:.7em;overflow-x:auto}figure{margin:1em 0}figure svg{max-width:100%;height:auto}
+pre{background:#f4f4f4;padding:.7em;overflow-x:auto}figure{display:inline-block;vertical-align:top;margin:.5em 2em .5em 0;max-width:100%}figure svg{max-width:100%;height:auto}
 .note{color:#555;font-size:90%}code{font-size:90%}code.sha{font-size:70%;word-break:break-all;display:inline-block;min-width:20em}
 th{font-size:85%}"""
 
@@ -138,8 +138,36 @@ def charts_section(tables: Mapping[str, pd.DataFrame]) -> str:
                             [[r.currency, r.figures, f"{r.sum:,.2f}"] for r in table.itertuples()], [False, True, True]))
         parts.append("<p class=\"note\">Each sum is in its own currency: sums are not comparable across "
                      "currencies (no exchange rate is applied). Figures without an amount count but add nothing.</p>")
+    parts.append(money_by_year_section(figures, tables["documents"]))
     parts.append("<h2>Organisations</h2>")
     parts.append(_figure(charts.top_organisations(tables["organisations"]), "No organisation in this release."))
+    return "\n".join(parts)
+
+
+def money_by_year_section(figures: pd.DataFrame, documents: pd.DataFrame) -> str:
+    """Money in US dollars per publication year, and how many figures have no USD value and why."""
+    parts = ["<h2>Money by year, in US dollars</h2>"]
+    if figures.empty:
+        return parts[0] + "<p class=\"note\">No monetary figure in this release.</p>"
+    table = charts.money_by_year_usd(figures, documents)
+    parts.append(_figure(charts.money_by_year_chart(table), "No monetary figure has a value in US dollars."))
+    converted = int(figures["amount_usd"].notna().sum())
+    parts.append(f"<p>{converted} of {len(figures)} monetary figures have a value in US dollars "
+                 "(<code>amount_usd</code>): the amount at the European Central Bank's reference rate of the "
+                 "article's publication day (nominal dollars, no inflation adjustment). Years are the articles' "
+                 "publication years (<code>documents.published_at</code>); amounts already in dollars need no "
+                 f"rate, so they count even when their article has no date (column "
+                 f"“{escape(charts.NO_DATE)}”). Each mention "
+                 "counts: an amount reported twice is summed twice.</p>")
+    if not table.empty:
+        parts.append(_table(["publication year", "figures", "sum in US dollars"],
+                            [[r.year, r.figures, f"{r.sum_usd:,.0f}"] for r in table.itertuples()], [False, True, True]))
+    reasons = charts.usd_missing_reasons(figures)
+    if reasons:
+        missing = len(figures) - converted
+        parts.append(f"<p>{missing} {'figure has' if missing == 1 else 'figures have'} no value in US dollars, "
+                     f"by <code>usd_missing_reason</code> (see {_link('DATA_DICTIONARY.md', 'DATA_DICTIONARY.md')}):</p>")
+        parts.append(_table(["reason", "figures"], reasons, [False, True]))
     return "\n".join(parts)
 
 
@@ -225,10 +253,11 @@ file against index.json and SHA256SUMS, validates the release, and leaves no par
     return _page(f"{index.get('title', DATASET_TITLE)} — releases", body)
 
 
-#: The columns the charts read, per table (the other tables are only counted).
+#: The columns the charts read, per table (the other tables are only counted; never ``documents.text``).
 CHART_COLUMNS = {
     "agreements": ["kind", "topic", "year"],
-    "monetary_figures": ["currency", "amount"],
+    "monetary_figures": ["doc_id", "currency", "amount", "amount_usd", "usd_missing_reason"],
+    "documents": ["doc_id", "published_at"],
     "organisations": ["name", "mention_count"],
 }
 
