@@ -126,6 +126,8 @@ def test_the_catalogue_page_renders_its_versions_and_every_link_resolves(browser
         rows = page.locator("table").first.locator("tr")
         assert rows.count() == 1 + len(index["versions"])
         assert "latest" in rows.nth(1).inner_text() and index["latest"] in rows.nth(1).inner_text()
+        table_box = page.locator("div.scroll").evaluate("d => [d.scrollWidth, d.clientWidth]")
+        assert table_box[0] <= table_box[1], f"the releases table is cut on a wide screen: {table_box}"
         archive_links = page.locator("a", has_text="tar.gz")
         assert archive_links.count() == len(index["versions"])
         assert_links_resolve(page, base_url, index)
@@ -157,10 +159,13 @@ def test_the_latest_release_page_renders_counts_charts_and_downloads_that_resolv
         assert all(url.startswith(base_url) for url in requested), requested
 
 
-def test_a_narrow_window_keeps_the_charts_inside_the_page(browser, base_url, index):
-    latest = index["versions"][-1]
+@pytest.mark.parametrize("which", ["catalogue", "latest"])
+def test_a_narrow_window_keeps_the_pages_and_their_charts_inside_the_window(browser, base_url, index, which):
+    url = base_url + ("index.html" if which == "catalogue" else index["versions"][-1]["page"])
     with new_page(browser, width=420, height=900) as page:
-        open_recording(page, base_url + latest["page"])
+        open_recording(page, url)
         viewport = page.viewport_size["width"]
         assert all(0 < width <= viewport for width, _ in svg_sizes(page))
-        screenshot(page, "release-latest-narrow", full_page=True)
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        screenshot(page, f"release-{which}-narrow", full_page=True)
+        assert page_width <= viewport, f"{which}: the page scrolls sideways ({page_width}px in {viewport}px)"

@@ -28,12 +28,12 @@ PAGE_FILE = "index.html"
 #: Files a staged release gains after its page is written.
 WRITTEN_LATER = ("datapackage.json", "manifest.json", "SHA256SUMS")
 OPS = ("ADD", "MOD", "DEL")
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:75em;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:85em;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}tr.latest{background:#eef6ee}
 pre{background:#f4f4f4;padding:.7em;overflow-x:auto}figure{display:inline-block;vertical-align:top;margin:.5em 2em .5em 0;max-width:100%}figure svg{max-width:100%;height:auto}
-.note{color:#555;font-size:90%}code{font-size:90%}code.sha{font-size:70%;word-break:break-all;display:inline-block;min-width:20em}
-th{font-size:85%}"""
+.note{color:#555;font-size:90%}code{font-size:90%}code.sha{font-size:70%;word-break:break-all;display:inline-block;width:32ch}
+th{font-size:85%}td:first-child,.nw{white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}"""
 
 
 def _page(title: str, body: str) -> str:
@@ -217,18 +217,20 @@ def render_catalogue_page(index: Mapping[str, Any]) -> str:
     rows = []
     for entry in reversed(index.get("versions", [])):
         version = entry["version"]
-        label = Markup(_link(entry["page"] or entry["path"], version) + (" <b>latest</b>" if version == latest else ""))
+        label = Markup(_link(entry["page"] or entry["path"], version) + ("<br><b>latest</b>" if version == latest else ""))
         counts = [int(entry["row_counts"].get(n, 0)) for n in TABLE_NAMES]
         totals = {op: sum(int((c or {}).get(op, 0)) for c in (entry.get("changes") or {}).values()) for op in OPS}
-        changed = f"+{totals['ADD']} ~{totals['MOD']} -{totals['DEL']}"
+        changed = Markup(f"<span class=\"nw\">+{totals['ADD']} ~{totals['MOD']} -{totals['DEL']}</span>")
         validation = entry["validation"]
-        outcome = ("passed" if validation["success"] else "FAILED") + f", {validation['warnings']} warnings"
+        warnings = int(validation["warnings"])
+        outcome = ("passed" if validation["success"] else "FAILED") + f", {warnings} warning{'' if warnings == 1 else 's'}"
         archive = entry["archive"]
         archive_cell = Markup(
             f"{_link(archive['path'], archive['format'])} {escape(_human_bytes(archive['bytes']))}"
             f"<br><code class=\"sha\">{escape(archive['sha256'])}</code>"
         )
-        created = str(entry["created"])[:19].replace("T", " ") + " UTC"
+        day, _, time = str(entry["created"])[:19].partition("T")
+        created = Markup(f"<span class=\"nw\">{escape(day)}</span> <span class=\"nw\">{escape(time)} UTC</span>")
         rows.append([label, created, *counts, changed, outcome, archive_cell])
     table = _table(
         ["version", "created", *(Markup(escape(n).replace("_", "_<wbr>")) for n in TABLE_NAMES),
@@ -241,7 +243,7 @@ def render_catalogue_page(index: Mapping[str, Any]) -> str:
     body = f"""<h1>{escape(str(index.get('title', DATASET_TITLE)))}</h1>
 <p>{len(index.get('versions', []))} releases; latest {_link(f'{latest}/index.html', latest) if latest else 'none'}.
 Machine-readable catalogue: {_link('index.json', 'index.json')} (sizes and sha256 of every file).</p>
-<h2>Releases</h2>{table}
+<h2>Releases</h2><div class="scroll">{table}</div>
 <h2>Download and check</h2>
 <pre>python -m pipeline fetch BASE_URL --to DIR              # the latest release
 python -m pipeline fetch BASE_URL --version VERSION --to DIR</pre>
