@@ -137,7 +137,8 @@ def charts_section(tables: Mapping[str, pd.DataFrame]) -> str:
         parts.append(_table(["currency", "figures", "sum of amounts"],
                             [[r.currency, r.figures, f"{r.sum:,.2f}"] for r in table.itertuples()], [False, True, True]))
         parts.append("<p class=\"note\">Each sum is in its own currency: sums are not comparable across "
-                     "currencies (no exchange rate is applied). Figures without an amount count but add nothing.</p>")
+                     "currencies (no exchange rate is applied here; the next section converts them to US dollars). "
+                     "Figures without an amount count but add nothing.</p>")
     parts.append(money_by_year_section(figures, tables["documents"]))
     parts.append("<h2>Organisations</h2>")
     parts.append(_figure(charts.top_organisations(tables["organisations"]), "No organisation in this release."))
