@@ -2,7 +2,8 @@
 
 The seeds are published, then the seeds plus one article: real extraction (rules only, for
 speed), real Great Expectations, real Parquet, the real publisher (archives, index.json,
-pages). Made once per test session; tests that change a releases folder work on a copy.
+pages). A ``sources.csv`` sidecar dates most articles (one seed stays undated), so the
+releases hold amounts in US dollars for several publication years, and a euro amount. Made once per test session; tests that change a releases folder work on a copy.
 """
 
 from __future__ import annotations
@@ -23,6 +24,15 @@ EXTRA_ARTICLE = (
     "Energias de Portugal signed a 40 million euro agreement with Siemens on Tuesday to "
     "modernise the grid around Lisbon, the companies said.\n"
 )
+#: The sidecar of the first release (the second adds the extra article's row).
+SOURCES = (
+    "file,url,outlet,published\n"
+    "000_40583fd52b4b10e4.txt,https://news.example.org/world-order,Example News,2023-03-21\n"
+    "001_1fee3075a4aac813.txt,https://news.example.org/closer,Example News,2023-03-22\n"
+    "002_48415b9bfa23d4b9.txt,,Example Weekly,2019-06-05\n"
+    "003_09b765c9070b9dc1.txt,https://wire.example.com/summit,Example Wire,2024-05-16T09:30:00+00:00\n"
+)
+EXTRA_SOURCE = "zz_lisbon-grid.txt,https://news.example.pt/grid,Example Lisboa,2021-03-18\n"
 _MADE: dict[Path, Path] = {}
 
 
@@ -54,8 +64,10 @@ def two_releases(base: Path) -> Path:
         raw.mkdir(parents=True)
         for path in sorted(RAW.glob("*.txt")):
             shutil.copy(path, raw / path.name)
+        (raw / "sources.csv").write_text(SOURCES, encoding="utf-8")
         publish_folder(raw, base / "out")
         (raw / "zz_lisbon-grid.txt").write_text(EXTRA_ARTICLE, encoding="utf-8")
+        (raw / "sources.csv").write_text(SOURCES + EXTRA_SOURCE, encoding="utf-8")
         publish_folder(raw, base / "out")
         _MADE[base] = base / "out" / "releases"
     return _MADE[base]

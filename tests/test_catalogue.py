@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -15,13 +16,14 @@ from pathlib import Path
 
 import jsonschema
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
 from pipeline.publish.archive import archive_members
 from pipeline.publish.catalogue import INDEX_SCHEMA
 from pipeline.publish.checksums import sha256_file, verify_checksums
-from pipeline.publish.pages import render_release_page
+from pipeline.publish.pages import CHART_COLUMNS, chart_frames, render_release_page
 from pipeline.schemas import TABLE_NAMES
 from pipeline.tables import make_frame
 
@@ -165,7 +167,7 @@ def test_pages_render_offline_with_counts_changes_charts_and_links_that_resolve(
             assert (page.parent / href).resolve().is_file(), (page, href)
     latest = index["versions"][-1]
     html_text = (releases / latest["page"]).read_text(encoding="utf-8")
-    assert html_text.count("<svg") == 6  # kind, topic, year, money count, money sum, organisations
+    assert html_text.count("<svg") == 7  # kind, topic, year, money count, money sum, money by year in USD, organisations
     for name in TABLE_NAMES:
         assert f">{name}</a></td><td class=\"n\">{latest['row_counts'][name]}</td>" in html_text
     assert f"since release <a href=\"../{index['versions'][0]['version']}/index.html\">" in html_text
@@ -185,7 +187,10 @@ def hostile_tables() -> dict[str, pd.DataFrame]:
     frames["agreements"] = pd.DataFrame(
         {"kind": ["<b>deal</b>", "treaty"], "topic": ["</svg><script>x()</script>", None], "year": [2020, None]}
     )
-    frames["monetary_figures"] = pd.DataFrame({"currency": ["<i>USD</i>", "EUR"], "amount": [5.0, None]})
+    frames["monetary_figures"] = pd.DataFrame({
+        "doc_id": ["d1", "d2"], "currency": ["<i>USD</i>", "EUR"], "amount": [5.0, None],
+        "amount_usd": [5.0, None], "usd_missing_reason": [None, "<u>no_amount</u>"]})
+    frames["documents"] = pd.DataFrame({"doc_id": ["d1", "d2"], "published_at": ["2020-01-02", "<b>2021</b>"]})
     return frames
 
 
@@ -195,7 +200,9 @@ def test_pages_and_charts_show_markup_in_the_data_as_text_and_the_same_data_give
     parser = Links()
     parser.feed(page)
     assert "script" not in parser.tags and "i" not in parser.tags
-    for shown in ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;b&gt;deal&lt;/b&gt;", "&lt;i&gt;USD&lt;/i&gt;", "$5 Co"):
+    assert "u" not in parser.tags
+    for shown in ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;b&gt;deal&lt;/b&gt;", "&lt;i&gt;USD&lt;/i&gt;", "$5 Co",
+                  "&lt;u&gt;no_amount&lt;/u&gt;"):
         assert shown in page
     assert page == render_release_page("2026-01-01T000000Z", "2026-01-01T00:00:00Z", hostile_tables(), changes, ["a<b>.txt"])
 
@@ -208,3 +215,52 @@ def test_a_release_with_empty_tables_gets_a_page_that_says_so_instead_of_charts(
     for words in ("No agreement in this release.", "No monetary figure in this release.",
                   "No organisation in this release.", "first release: every row is new"):
         assert words in page
+
+
+def usd_tables(figures: list[tuple[str, float | None, str | None]], dates: dict[str, str | None]) -> dict[str, pd.DataFrame]:
+    """Empty tables but for ``monetary_figures`` (doc_id, amount_usd, usd_missing_reason) and
+    ``documents`` (doc_id, published_at)."""
+    frames = {name: make_frame(name, []) for name in TABLE_NAMES}
+    frames["monetary_figures"] = pd.DataFrame({
+        "doc_id": [f[0] for f in figures], "currency": ["EUR"] * len(figures), "amount": [1.0] * len(figures),
+        "amount_usd": [f[1] for f in figures], "usd_missing_reason": [f[2] for f in figures]})
+    frames["documents"] = pd.DataFrame({"doc_id": list(dates), "published_at": list(dates.values())})
+    return frames
+
+
+def test_money_by_year_in_usd_sums_per_publication_year_and_counts_the_figures_without_usd_by_reason():
+    tables = usd_tables(
+        [("a", 1_000_000.0, None), ("a", 500_000.0, None), ("b", 2_000_000.0, None), ("c", 7.0, None),
+         ("d", None, "currency_not_in_rate_source"), ("e", None, "no_publication_date"),
+         ("d", None, "currency_not_in_rate_source")],
+        {"a": "2015-09-01", "b": "2014-01-05T10:00:00+00:00", "c": None, "d": "2016-02-02", "e": None},
+    )
+    page = render_release_page("2026-01-01T000000Z", "2026-01-01T00:00:00Z", tables,
+                               {"previous_version": None, "changes": {}}, ["index.html"])
+    section = page[page.index("<h2>Money by year, in US dollars</h2>"):page.index("<h2>Organisations</h2>")]
+    assert section.count("<svg") == 1
+    rows = re.findall(r"<tr><td>([^<]+)</td><td class=\"n\">(\d+)</td><td class=\"n\">([^<]+)</td></tr>", section)
+    assert rows == [("2014", "1", "2,000,000"), ("2015", "2", "1,500,000"), ("(no date)", "1", "7")]
+    assert "4 of 7 monetary figures have a value in US dollars" in section
+    assert "3 figures have no value in US dollars" in section
+    reasons = re.findall(r"<tr><td>([a-z_]+)</td><td class=\"n\">(\d+)</td></tr>", section)
+    assert reasons == [("currency_not_in_rate_source", "2"), ("no_publication_date", "1")]
+    assert "log scale" in section  # 7 dollars beside 2 million: the small bars stay visible
+
+
+def test_money_by_year_says_so_when_no_figure_has_a_usd_value():
+    tables = usd_tables([("a", None, "no_publication_date")], {"a": None})
+    page = render_release_page("2026-01-01T000000Z", "2026-01-01T00:00:00Z", tables,
+                               {"previous_version": None, "changes": {}}, ["index.html"])
+    section = page[page.index("<h2>Money by year, in US dollars</h2>"):page.index("<h2>Organisations</h2>")]
+    assert "<svg" not in section and "No monetary figure has a value in US dollars." in section
+    assert "1 figure has no value in US dollars" in section and "<td>no_publication_date</td>" in section
+
+
+def test_the_release_page_reads_only_the_chart_columns_never_the_document_texts(releases):
+    folder = releases / read_index(releases)["latest"]
+    staged = {name: pq.read_table(folder / f"{name}.parquet") for name in TABLE_NAMES}  # as the publisher stages them
+    frames = chart_frames(staged)
+    assert "text" not in frames["documents"].columns
+    for name, columns in CHART_COLUMNS.items():
+        assert list(frames[name].columns) == columns, name

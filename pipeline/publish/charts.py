@@ -15,7 +15,7 @@ import matplotlib
 import pandas as pd
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 #: rcParams for every chart: deterministic ids, real text, no mathtext, no remote fonts.
 CHART_STYLE: dict[str, object] = {
@@ -33,6 +33,9 @@ BAR_COLOUR = "#3b6ea5"
 #: The most bars a chart shows; the rest are summed into one "other" bar.
 MAX_BARS = 15
 UNKNOWN = "(not stated)"
+#: Beyond this ratio of the largest to the smallest bar, sums are drawn on a log scale (else the
+#: small bars vanish).
+WIDE_RANGE = 100
 
 
 def figure_svg(figure: Figure) -> str:
@@ -54,7 +57,7 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], axis_l
     True
     """
     with matplotlib.rc_context(CHART_STYLE):
-        figure = Figure(figsize=(6.4, 0.9 + 0.28 * max(len(labels), 1)))
+        figure = Figure(figsize=(5.6, 0.9 + 0.28 * max(len(labels), 1)))
         axes = figure.add_subplot()
         positions = list(range(len(labels)))[::-1]
         axes.barh(positions, list(values), color=BAR_COLOUR, height=0.7)
@@ -65,6 +68,8 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], axis_l
             axes.set_xscale("log")
             axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _number(value)))
             axes.xaxis.set_minor_formatter(NullFormatter())
+        elif all(float(value).is_integer() for value in values):  # counts: no 0.5 ticks
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         for position, value in zip(positions, values, strict=True):
             axes.annotate(_number(value), (value, position), xytext=(3, 0), textcoords="offset points",
                           va="center", fontsize=8)
@@ -72,16 +77,30 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], axis_l
         return figure_svg(figure)
 
 
-def column_chart(title: str, labels: Sequence[str], values: Sequence[float], axis_label: str) -> str:
-    """Vertical bars in the order given (years left to right)."""
+def column_chart(title: str, labels: Sequence[str], values: Sequence[float], axis_label: str,
+                 value_labels: bool = False, log_scale: bool = False) -> str:
+    """Vertical bars in the order given (years left to right); ``value_labels`` writes each
+    value above its bar and the axis ticks in short forms (``3.2 bn``); ``log_scale`` keeps
+    bars of very different sizes visible."""
     with matplotlib.rc_context(CHART_STYLE):
-        figure = Figure(figsize=(6.4, 2.6))
+        figure = Figure(figsize=(5.6, 2.6))
         axes = figure.add_subplot()
         positions = list(range(len(labels)))
         axes.bar(positions, list(values), color=BAR_COLOUR, width=0.7)
         axes.set_xticks(positions, list(labels), rotation=90 if len(labels) > 12 else 0)
         axes.set_ylabel(axis_label)
         axes.set_title(title, loc="left", fontsize=10)
+        if log_scale:
+            axes.set_yscale("log")
+            axes.yaxis.set_minor_formatter(NullFormatter())
+        elif all(float(value).is_integer() for value in values):  # counts: no 0.5 ticks
+            axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        if value_labels:
+            axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _number(value)))
+            for position, value in zip(positions, values, strict=True):
+                axes.annotate(_number(value), (position, value), xytext=(0, 2), textcoords="offset points",
+                              ha="center", va="bottom", fontsize=8)
+            axes.margins(y=0.15)
         return figure_svg(figure)
 
 
@@ -173,3 +192,75 @@ def top_organisations(organisations: pd.DataFrame, limit: int = MAX_BARS) -> str
     top = organisations.sort_values(["mention_count", "name"], ascending=[False, True], kind="stable").head(limit)
     return bar_chart(f"Top {len(top)} organisations by mentions", top["name"].tolist(),
                      [int(n) for n in top["mention_count"]], "mentions")
+
+
+NO_DATE = "(no date)"
+
+
+def publication_years(figures: pd.DataFrame, documents: pd.DataFrame) -> pd.Series:
+    """Each figure's publication year (``documents.published_at`` joined by ``doc_id``) as text,
+    :data:`NO_DATE` when its article has no date.
+
+    >>> publication_years(pd.DataFrame({"doc_id": ["a", "b", "c"]}),
+    ...                   pd.DataFrame({"doc_id": ["a", "b"], "published_at": ["2015-09-01", None]})).tolist()
+    ['2015', '(no date)', '(no date)']
+    """
+    dates = documents.set_index("doc_id")["published_at"].astype("object")
+    published = figures["doc_id"].map(dates)
+    years = published.where(published.notna(), "").map(str).str.extract(r"^(\d{4})", expand=False)
+    return years.where(years.notna(), NO_DATE).astype("object")
+
+
+def money_by_year_usd(figures: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Per publication year: how many figures have a USD value and their sum, years in order,
+    figures of undated articles (USD amounts, whose rate needs no date) last.
+
+    >>> money_by_year_usd(pd.DataFrame({"doc_id": ["a", "a", "b", "c"], "amount_usd": [1.0, 2.0, None, 4.0]}),
+    ...                   pd.DataFrame({"doc_id": ["a", "b", "c"], "published_at": ["2016-01-02", "2015-03-04", None]}))
+            year  figures  sum_usd
+    0       2016        2      3.0
+    1  (no date)        1      4.0
+    """
+    converted = figures[figures["amount_usd"].notna()] if not figures.empty else figures
+    if converted.empty:
+        return pd.DataFrame({"year": [], "figures": [], "sum_usd": []})
+    grouped = converted.groupby(publication_years(converted, documents))["amount_usd"]
+    table = pd.DataFrame({"figures": grouped.size(), "sum_usd": grouped.sum().astype(float)})
+    table = table.rename_axis("year").reset_index()
+    table["order"] = table["year"].map(lambda year: (year == NO_DATE, year))
+    return table.sort_values("order").drop(columns="order").reset_index(drop=True)
+
+
+def usd_missing_reasons(figures: pd.DataFrame) -> list[tuple[str, int]]:
+    """How many figures have no USD value, per ``usd_missing_reason``, most first.
+
+    >>> usd_missing_reasons(pd.DataFrame({"amount_usd": [1.0, None, None, None],
+    ...     "usd_missing_reason": [None, "no_amount", "no_publication_date", "no_amount"]}))
+    [('no_amount', 2), ('no_publication_date', 1)]
+    """
+    if figures.empty:
+        return []
+    missing = figures.loc[figures["amount_usd"].isna(), "usd_missing_reason"]
+    return counts_of(missing, limit=len(missing) + 1)
+
+
+def money_by_year_chart(table: pd.DataFrame) -> str | None:
+    """Sum in US dollars per publication year (:func:`money_by_year_usd`), each column labelled
+    with its sum and its number of figures; None when no figure has a USD value."""
+    if table.empty:
+        return None
+    labels = [f"{year}\n{_plural(n, 'figure')}" for year, n in zip(table["year"], table["figures"], strict=True)]
+    sums = table["sum_usd"].tolist()
+    positive = [value for value in sums if value > 0]
+    wide = bool(positive) and len(positive) == len(sums) and max(positive) > WIDE_RANGE * min(positive)
+    return column_chart("Money by publication year, in US dollars (sum of amount_usd)", labels, sums,
+                        "US dollars (log scale)" if wide else "US dollars", value_labels=True, log_scale=wide)
+
+
+def _plural(count: int, noun: str) -> str:
+    """``1 figure``, ``2 figures``.
+
+    >>> _plural(1, "figure"), _plural(0, "figure")
+    ('1 figure', '0 figures')
+    """
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

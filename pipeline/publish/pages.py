@@ -28,12 +28,12 @@ PAGE_FILE = "index.html"
 #: Files a staged release gains after its page is written.
 WRITTEN_LATER = ("datapackage.json", "manifest.json", "SHA256SUMS")
 OPS = ("ADD", "MOD", "DEL")
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:75em;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:85em;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}tr.latest{background:#eef6ee}
-pre{background:#f4f4f4;padding:.7em;overflow-x:auto}figure{margin:1em 0}figure svg{max-width:100%;height:auto}
-.note{color:#555;font-size:90%}code{font-size:90%}code.sha{font-size:70%;word-break:break-all;display:inline-block;min-width:20em}
-th{font-size:85%}"""
+pre{background:#f4f4f4;padding:.7em;overflow-x:auto}figure{display:inline-block;vertical-align:top;margin:.5em 2em .5em 0;max-width:100%}figure svg{max-width:100%;height:auto}
+.note{color:#555;font-size:90%}code{font-size:90%}code.sha{font-size:70%;word-break:break-all;display:inline-block;width:32ch}
+th{font-size:85%}td:first-child,.nw{white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}"""
 
 
 def _page(title: str, body: str) -> str:
@@ -137,9 +137,38 @@ def charts_section(tables: Mapping[str, pd.DataFrame]) -> str:
         parts.append(_table(["currency", "figures", "sum of amounts"],
                             [[r.currency, r.figures, f"{r.sum:,.2f}"] for r in table.itertuples()], [False, True, True]))
         parts.append("<p class=\"note\">Each sum is in its own currency: sums are not comparable across "
-                     "currencies (no exchange rate is applied). Figures without an amount count but add nothing.</p>")
+                     "currencies (no exchange rate is applied here; the next section converts them to US dollars). "
+                     "Figures without an amount count but add nothing.</p>")
+    parts.append(money_by_year_section(figures, tables["documents"]))
     parts.append("<h2>Organisations</h2>")
     parts.append(_figure(charts.top_organisations(tables["organisations"]), "No organisation in this release."))
+    return "\n".join(parts)
+
+
+def money_by_year_section(figures: pd.DataFrame, documents: pd.DataFrame) -> str:
+    """Money in US dollars per publication year, and how many figures have no USD value and why."""
+    parts = ["<h2>Money by year, in US dollars</h2>"]
+    if figures.empty:
+        return parts[0] + "<p class=\"note\">No monetary figure in this release.</p>"
+    table = charts.money_by_year_usd(figures, documents)
+    parts.append(_figure(charts.money_by_year_chart(table), "No monetary figure has a value in US dollars."))
+    converted = int(figures["amount_usd"].notna().sum())
+    parts.append(f"<p>{converted} of {len(figures)} monetary figures have a value in US dollars "
+                 "(<code>amount_usd</code>): the amount at the European Central Bank's reference rate of the "
+                 "article's publication day (nominal dollars, no inflation adjustment). Years are the articles' "
+                 "publication years (<code>documents.published_at</code>); amounts already in dollars need no "
+                 f"rate, so they count even when their article has no date (column "
+                 f"“{escape(charts.NO_DATE)}”). Each mention "
+                 "counts: an amount reported twice is summed twice.</p>")
+    if not table.empty:
+        parts.append(_table(["publication year", "figures", "sum in US dollars"],
+                            [[r.year, r.figures, f"{r.sum_usd:,.0f}"] for r in table.itertuples()], [False, True, True]))
+    reasons = charts.usd_missing_reasons(figures)
+    if reasons:
+        missing = len(figures) - converted
+        parts.append(f"<p>{missing} {'figure has' if missing == 1 else 'figures have'} no value in US dollars, "
+                     f"by <code>usd_missing_reason</code> (see {_link('DATA_DICTIONARY.md', 'DATA_DICTIONARY.md')}):</p>")
+        parts.append(_table(["reason", "figures"], reasons, [False, True]))
     return "\n".join(parts)
 
 
@@ -189,18 +218,20 @@ def render_catalogue_page(index: Mapping[str, Any]) -> str:
     rows = []
     for entry in reversed(index.get("versions", [])):
         version = entry["version"]
-        label = Markup(_link(entry["page"] or entry["path"], version) + (" <b>latest</b>" if version == latest else ""))
+        label = Markup(_link(entry["page"] or entry["path"], version) + ("<br><b>latest</b>" if version == latest else ""))
         counts = [int(entry["row_counts"].get(n, 0)) for n in TABLE_NAMES]
         totals = {op: sum(int((c or {}).get(op, 0)) for c in (entry.get("changes") or {}).values()) for op in OPS}
-        changed = f"+{totals['ADD']} ~{totals['MOD']} -{totals['DEL']}"
+        changed = Markup(f"<span class=\"nw\">+{totals['ADD']} ~{totals['MOD']} -{totals['DEL']}</span>")
         validation = entry["validation"]
-        outcome = ("passed" if validation["success"] else "FAILED") + f", {validation['warnings']} warnings"
+        warnings = int(validation["warnings"])
+        outcome = ("passed" if validation["success"] else "FAILED") + f", {warnings} warning{'' if warnings == 1 else 's'}"
         archive = entry["archive"]
         archive_cell = Markup(
             f"{_link(archive['path'], archive['format'])} {escape(_human_bytes(archive['bytes']))}"
             f"<br><code class=\"sha\">{escape(archive['sha256'])}</code>"
         )
-        created = str(entry["created"])[:19].replace("T", " ") + " UTC"
+        day, _, time = str(entry["created"])[:19].partition("T")
+        created = Markup(f"<span class=\"nw\">{escape(day)}</span> <span class=\"nw\">{escape(time)} UTC</span>")
         rows.append([label, created, *counts, changed, outcome, archive_cell])
     table = _table(
         ["version", "created", *(Markup(escape(n).replace("_", "_<wbr>")) for n in TABLE_NAMES),
@@ -213,7 +244,7 @@ def render_catalogue_page(index: Mapping[str, Any]) -> str:
     body = f"""<h1>{escape(str(index.get('title', DATASET_TITLE)))}</h1>
 <p>{len(index.get('versions', []))} releases; latest {_link(f'{latest}/index.html', latest) if latest else 'none'}.
 Machine-readable catalogue: {_link('index.json', 'index.json')} (sizes and sha256 of every file).</p>
-<h2>Releases</h2>{table}
+<h2>Releases</h2><div class="scroll">{table}</div>
 <h2>Download and check</h2>
 <pre>python -m pipeline fetch BASE_URL --to DIR              # the latest release
 python -m pipeline fetch BASE_URL --version VERSION --to DIR</pre>
@@ -225,10 +256,11 @@ file against index.json and SHA256SUMS, validates the release, and leaves no par
     return _page(f"{index.get('title', DATASET_TITLE)} — releases", body)
 
 
-#: The columns the charts read, per table (the other tables are only counted).
+#: The columns the charts read, per table (the other tables are only counted; never ``documents.text``).
 CHART_COLUMNS = {
     "agreements": ["kind", "topic", "year"],
-    "monetary_figures": ["currency", "amount"],
+    "monetary_figures": ["doc_id", "currency", "amount", "amount_usd", "usd_missing_reason"],
+    "documents": ["doc_id", "published_at"],
     "organisations": ["name", "mention_count"],
 }
 
