@@ -68,7 +68,7 @@ def main() -> None:
               + ", ".join(f"{n} {c}" for n, c in release.row_counts.items()))
         staged = {n: read_table(folder / f"{n}.parquet") for n in TABLE_NAMES}
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        timed("release page (6 charts)", lambda: render_release_page(
+        timed("release page (7 charts)", lambda: render_release_page(
             folder.name, manifest["created"], staged, manifest, sorted(manifest["files"])))
         timed("archive (tar.gz)", lambda: write_archive(folder, base / "bench.tar.gz", manifest["created"]))
         timed("catalogue refresh (index.json, index.html)", lambda: refresh_catalogue(releases))
