@@ -75,7 +75,6 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -126,24 +125,10 @@ def git_commit() -> str:
 # ---------------------------------------------------------------- stages in process
 
 
-class Timed:
-    """A callable that adds the time spent in ``function`` to ``seconds``."""
-
-    def __init__(self, function: Callable) -> None:
-        self.function = function
-        self.seconds = 0.0
-
-    def __call__(self, *args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return self.function(*args, **kwargs)
-        finally:
-            self.seconds += time.perf_counter() - started
-
-
 def stage_seconds(raw_dir: Path, mode: str) -> tuple[dict[str, float], list[str]]:
-    """Seconds of the per-article stages and of the cross-article steps, through the pure
-    builders without the cache; and the cleaned texts (for the peer)."""
+    """Seconds of the per-article stages (one process, no cache: the extractors' own speed)
+    and of the cross-article steps, through the pure builders; and the cleaned texts (for
+    the peer)."""
     from pipeline.build import (
         build_agreements,
         build_documents,
@@ -151,34 +136,43 @@ def stage_seconds(raw_dir: Path, mode: str) -> tuple[dict[str, float], list[str]
         build_organisation_tables,
         build_raw_articles,
     )
-    from pipeline.extract.agreements import find_agreements
-    from pipeline.extract.money import find_monetary_figures
-    from pipeline.extract.organisations import find_organisation_mentions
-    from pipeline.ingest.cleaning import clean_text
+    from pipeline.compute.executors import SerialExecutor
+    from pipeline.compute.steps import ArticleSteps, warm_up
 
-    warm_up = "Warm-up Bank (WB) signed a $1 billion loan with Russia.\n\nIt was agreed on Monday."
-    clean_text(warm_up), find_agreements(warm_up, find_monetary_figures(warm_up))  # load every rule file
-    find_organisation_mentions(warm_up, mode=mode)  # and the model
+    class TimedSteps(ArticleSteps):
+        """The per-article steps in this process, each step's seconds added up."""
+
+        def __init__(self) -> None:
+            super().__init__(SerialExecutor(), cache=None, mode=mode)
+            self.seconds: dict[str, float] = {}
+
+        def _run(self, step: str, keyed):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return super()._run(step, keyed)
+            finally:
+                self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - started
+
+    warm_up(mode)  # load every rule file (and the model) before timing
+    steps = TimedSteps()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    documents, _ = build_documents(build_raw_articles(raw_dir))
+    documents, _ = build_documents(build_raw_articles(raw_dir), steps)
     seconds["inventory_cleaning"] = time.perf_counter() - started
 
-    find_orgs = Timed(lambda text: find_organisation_mentions(text, mode=mode))
     started = time.perf_counter()
-    mentions, organisations = build_organisation_tables(documents, find_orgs)
-    cross = time.perf_counter() - started - find_orgs.seconds
-    seconds["organisations"] = find_orgs.seconds
+    mentions, organisations = build_organisation_tables(documents, steps)
+    seconds["organisations"] = steps.seconds["organisations"]
+    cross = time.perf_counter() - started - seconds["organisations"]
 
     started = time.perf_counter()
-    figures = build_monetary_figures(documents, find_monetary_figures)
+    figures = build_monetary_figures(documents, steps)
     seconds["money"] = time.perf_counter() - started
 
-    find = Timed(find_agreements)
     started = time.perf_counter()
-    build_agreements(documents, figures, mentions, organisations, find)
-    seconds["agreements"] = find.seconds
-    seconds["cross_article"] = cross + time.perf_counter() - started - find.seconds
+    build_agreements(documents, figures, mentions, organisations, steps)
+    seconds["agreements"] = steps.seconds.get("agreements", 0.0)
+    seconds["cross_article"] = cross + time.perf_counter() - started - seconds["agreements"]
     return seconds, list(documents["text"])
 
 
