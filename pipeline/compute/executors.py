@@ -17,7 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
 
@@ -39,6 +39,10 @@ class Executor(Protocol):
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
 
+    def imap(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """The same results, each given as soon as it and those before it are done."""
+        ...
+
 
 class SerialExecutor:
     """Everything in this process, one item after another.
@@ -51,6 +55,9 @@ class SerialExecutor:
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         return [function(item) for item in items]
+
+    def imap(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        return (function(item) for item in items)
 
     def __repr__(self) -> str:
         return "SerialExecutor()"
@@ -75,14 +82,17 @@ class LocalPoolExecutor:
         self._finalizer: weakref.finalize | None = None
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        return list(self.imap(function, items))
+
+    def imap(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
         if not items:
-            return []
+            return iter(())
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD_MODULES)
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
             self._finalizer = weakref.finalize(self, self._pool.shutdown)
-        return list(self._pool.map(function, items))
+        return self._pool.map(function, items)
 
     def close(self) -> None:
         """Stop the workers (a later ``map`` starts new ones)."""
@@ -127,6 +137,12 @@ class DaskExecutor:
             return []
         client = self.client()
         return client.gather(client.map(function, list(items), pure=False))
+
+    def imap(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        if not items:
+            return iter(())
+        futures = self.client().map(function, list(items), pure=False)
+        return (future.result() for future in futures)
 
     def close(self) -> None:
         if self._client is not None:

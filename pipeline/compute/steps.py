@@ -22,6 +22,9 @@ from pipeline.extract.money import MoneyFigure, find_monetary_figures
 from pipeline.extract.organisations import OrgMention, extraction_mode, find_organisation_mentions
 from pipeline.ingest.cleaning import CleanedDocument, clean_text
 
+#: Told how far a step has gone: ``(step, articles done, articles in the input so far)``.
+Progress = Callable[[str, int, int], None]
+
 #: One article's input to agreement finding: its text, its figures, its organisations.
 AgreementInput = tuple[str, list[MoneyFigure], list[PartyMention]]
 
@@ -101,11 +104,13 @@ class ArticleSteps:
         cache: ExtractionCache | None = None,
         mode: str | None = None,
         window: int = WINDOW_ARTICLES,
+        progress: Progress | None = None,
     ) -> None:
         self.executor = executor or SerialExecutor()
         self.cache = cache
         self.mode = mode or extraction_mode()
         self.window = window
+        self.progress = progress
 
     def clean(self, raw_texts: Iterable[str]) -> list[CleanedDocument]:
         return self._run("cleaning", ((raw, input_key(raw)) for raw in raw_texts))
@@ -127,11 +132,14 @@ class ArticleSteps:
         ``self.window`` articles: cache hits from the cache, the others computed and stored."""
         results: list[Any] = []
         keyed = iter(keyed)
+        seen = 0
         while window := list(islice(keyed, self.window)):
             keys = [key for _, key in window]
+            seen += len(keys)
             stored = self.cache.lookup_many(step, keys) if self.cache is not None else {}
             missing = [index for index, key in enumerate(keys) if key not in stored]
-            computed = self._compute(step, [window[i][0] for i in missing])
+            done = len(results) + len(keys) - len(missing)
+            computed = self._compute(step, [window[i][0] for i in missing], done, seen)
             del window
             found = dict(zip((keys[i] for i in missing), computed))
             if self.cache is not None and found:
@@ -145,11 +153,23 @@ class ArticleSteps:
         if close is not None:
             close()
 
-    def _compute(self, step: str, items: list[Any]) -> list[Any]:
+    def _compute(self, step: str, items: list[Any], done: int = 0, seen: int = 0) -> list[Any]:
         """Results of the step on the items, in order: in this process for a few, else in
-        batches on the executor."""
+        batches on the executor; ``progress`` is told after each batch (``done`` articles
+        were answered before, ``seen`` read from the input so far)."""
         if len(items) < MIN_PARALLEL_ARTICLES or isinstance(self.executor, SerialExecutor):
-            return run_batch((step, self.mode, items)) if items else []
-        size = batch_size(len(items), self.executor.workers)
-        batches = [(step, self.mode, items[i : i + size]) for i in range(0, len(items), size)]
-        return [result for batch in self.executor.map(run_batch, batches) for result in batch]
+            size = len(items) if len(items) < MIN_PARALLEL_ARTICLES else MAX_BATCH_ARTICLES
+            batches = (run_batch((step, self.mode, items[i : i + size])) for i in range(0, len(items), size or 1))
+        else:
+            size = batch_size(len(items), self.executor.workers)
+            batches = self.executor.imap(
+                run_batch, [(step, self.mode, items[i : i + size]) for i in range(0, len(items), size)]
+            )
+        results: list[Any] = []
+        for batch in batches:
+            results += batch
+            if self.progress is not None:
+                self.progress(step, done + len(results), seen)
+        if self.progress is not None and not items:
+            self.progress(step, done, seen)
+        return results

@@ -2,6 +2,7 @@
 
 
 import hashlib
+import time
 from collections.abc import Iterator
 from contextlib import closing
 
@@ -17,7 +18,8 @@ from pipeline.build import (
     build_raw_articles,
 )
 from pipeline.compute.executors import describe
-from pipeline.compute.steps import ArticleSteps
+from pipeline.compute.steps import ArticleSteps, Progress
+from pipeline.defs.progress import ARTICLE_PROGRESS
 from pipeline.defs.compute import ComputeResource
 from pipeline.defs.metadata import table_metadata
 from pipeline.extract.cache import ExtractionCache
@@ -41,9 +43,33 @@ def extraction_cache(settings: PipelineSettings) -> ExtractionCache:
     return ExtractionCache(settings.output_path / "cache")
 
 
-def article_steps(settings: PipelineSettings, compute: ComputeResource) -> ArticleSteps:
-    """The per-article steps on the configured executor, with the extraction cache."""
-    return ArticleSteps(compute.executor(), extraction_cache(settings))
+#: How often (seconds) a per-article step logs how far it has gone.
+PROGRESS_SECONDS = 1.0
+
+
+def step_progress(total: int) -> Progress | None:
+    """Logs ``articles <step> <done>/<total>`` (DEBUG) at most every :data:`PROGRESS_SECONDS`
+    and at the end, in the running asset's log (the command line draws a bar from it, see
+    :mod:`pipeline.defs.progress`); None outside a run (an asset called directly)."""
+    try:
+        log = dg.AssetExecutionContext.get().log
+    except dg.DagsterInvariantViolationError:
+        return None
+    last = [0.0]
+
+    def report(step: str, done: int, _seen: int) -> None:
+        now = time.monotonic()
+        if done >= total or now - last[0] >= PROGRESS_SECONDS:
+            last[0] = now
+            log.debug(f"{ARTICLE_PROGRESS} {step} {done}/{total}")
+
+    return report
+
+
+def article_steps(settings: PipelineSettings, compute: ComputeResource, total: int = 0) -> ArticleSteps:
+    """The per-article steps on the configured executor, with the extraction cache, telling
+    their progress over ``total`` articles to the run's log."""
+    return ArticleSteps(compute.executor(), extraction_cache(settings), progress=step_progress(total))
 
 
 def prune_and_describe(steps: ArticleSteps) -> dict[str, int | str]:
@@ -99,7 +125,7 @@ def documents(
     context: dg.AssetExecutionContext, settings: PipelineSettings, compute: ComputeResource,
     raw_articles: pd.DataFrame,
 ) -> dg.Output[pd.DataFrame]:
-    with closing(article_steps(settings, compute)) as steps:
+    with closing(article_steps(settings, compute, int((raw_articles["status"] == "ok").sum()))) as steps:
         frame, problems = build_documents(raw_articles, steps)
     for p in problems:
         context.log.warning(f"rejected source {p['source_file']}: {p['problem']}")
@@ -125,7 +151,7 @@ def documents(
 def organisation_tables(
     settings: PipelineSettings, compute: ComputeResource, documents: pd.DataFrame
 ) -> Iterator[dg.Output[pd.DataFrame]]:
-    with closing(article_steps(settings, compute)) as steps:
+    with closing(article_steps(settings, compute, len(documents))) as steps:
         mentions, organisations = build_organisation_tables(documents, steps)
     yield dg.Output(mentions, output_name="organisation_mentions",
                     metadata=table_metadata("organisation_mentions", mentions) | prune_and_describe(steps))
@@ -141,7 +167,7 @@ def organisation_tables(
 def monetary_figures(
     settings: PipelineSettings, compute: ComputeResource, documents: pd.DataFrame
 ) -> dg.Output[pd.DataFrame]:
-    with closing(article_steps(settings, compute)) as steps:
+    with closing(article_steps(settings, compute, len(documents))) as steps:
         frame = build_monetary_figures(documents, steps)
     return dg.Output(frame, metadata=table_metadata("monetary_figures", frame) | prune_and_describe(steps))
 
@@ -161,6 +187,6 @@ def agreements(
     organisation_mentions: pd.DataFrame,
     organisations: pd.DataFrame,
 ) -> dg.Output[pd.DataFrame]:
-    with closing(article_steps(settings, compute)) as steps:
+    with closing(article_steps(settings, compute, len(documents))) as steps:
         frame = build_agreements(documents, monetary_figures, organisation_mentions, organisations, steps)
     return dg.Output(frame, metadata=table_metadata("agreements", frame) | prune_and_describe(steps))

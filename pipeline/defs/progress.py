@@ -15,6 +15,25 @@ from tqdm import tqdm
 
 #: Where a progress line goes (the command line prints it to stderr).
 Report = Callable[[str], None]
+#: First word of the DEBUG lines the per-article steps log: ``articles <step> <done>/<total>``.
+ARTICLE_PROGRESS = "articles"
+
+
+def parse_article_progress(message: str) -> tuple[str, int, int] | None:
+    """``(step, done, total)`` of a per-article progress line, else None.
+
+    >>> parse_article_progress("articles organisations 128/10000")
+    ('organisations', 128, 10000)
+    >>> parse_article_progress("articles are late") is None
+    True
+    """
+    words = message.split(" ")
+    if len(words) != 3 or words[0] != ARTICLE_PROGRESS or "/" not in words[2]:
+        return None
+    done, _, total = words[2].partition("/")
+    if not (done.isdigit() and total.isdigit()):
+        return None
+    return words[1], int(done), int(total)
 
 
 def check_state(passed: bool, severity: dg.AssetCheckSeverity) -> str:
@@ -52,12 +71,31 @@ class StepProgress(logging.Handler):
         self._total = total_steps
         self._done = 0
         self._bar = None
+        self._articles: tqdm | None = None  # the bar of the per-article step under way
+        self._stream = stream
         if stream is not None and stream.isatty():
             # shutil falls back to 80x24 where the terminal reports no size (tqdm would draw nothing)
             size = shutil.get_terminal_size()
+            self._size = size
             self._bar = tqdm(
                 total=total_steps, unit="step", file=stream, leave=False, ncols=size.columns, nrows=size.lines
             )
+
+    def _article_progress(self, step: str, done: int, total: int) -> None:
+        """Moves the bar of articles of ``step`` (a terminal only; quiet otherwise)."""
+        if self._bar is None:
+            return
+        if self._articles is None or self._articles.desc != step or self._articles.total != total:
+            if self._articles is not None:
+                self._articles.close()
+            self._articles = tqdm(
+                total=total, desc=step, unit="article", file=self._stream, leave=False, position=1,
+                ncols=self._size.columns, nrows=self._size.lines,
+            )
+        self._articles.update(done - self._articles.n)
+        if done >= total:
+            self._articles.close()
+            self._articles = None
 
     def say(self, line: str) -> None:
         if self._bar is not None:
@@ -70,6 +108,10 @@ class StepProgress(logging.Handler):
         event = meta.get("dagster_event")
         step = meta.get("step_key") or "run"
         if event is None:
+            progress = parse_article_progress(str(meta.get("orig_message", record.getMessage())))
+            if progress is not None:
+                self._article_progress(*progress)
+                return
             if record.levelno >= logging.INFO:  # the pipeline's own context.log lines
                 self.say(f"  {step}: {meta.get('orig_message', record.getMessage())}")
             return
@@ -94,6 +136,9 @@ class StepProgress(logging.Handler):
                 self._bar.update(1)
 
     def close(self) -> None:
+        if self._articles is not None:
+            self._articles.close()
+            self._articles = None
         if self._bar is not None:
             self._bar.close()
             self._bar = None
