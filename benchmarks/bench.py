@@ -157,7 +157,7 @@ def stage_seconds(raw_dir: Path, mode: str) -> tuple[dict[str, float], list[str]
     steps = TimedSteps()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    documents, _ = build_documents(build_raw_articles(raw_dir), steps)
+    documents, _ = build_documents(build_raw_articles(raw_dir, steps), steps)
     seconds["inventory_cleaning"] = time.perf_counter() - started
 
     started = time.perf_counter()

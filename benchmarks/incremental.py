@@ -61,7 +61,7 @@ def extract(raw_dir: Path, cache_dir: Path) -> tuple[float, ExtractionCache]:
     started = time.perf_counter()
     cache = ExtractionCache(cache_dir)
     steps = ArticleSteps(executor_from_environment(), cache)
-    documents, _ = build_documents(build_raw_articles(raw_dir), steps)
+    documents, _ = build_documents(build_raw_articles(raw_dir, steps), steps)
     mentions, organisations = build_organisation_tables(documents, steps)
     figures = build_monetary_figures(documents, steps)
     build_agreements(documents, figures, mentions, organisations, steps)

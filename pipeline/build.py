@@ -47,11 +47,13 @@ def agreement_id(doc_id: str, start: int) -> str:
     return f"{doc_id}:a{start}"
 
 
-def build_raw_articles(raw_dir: Path) -> pd.DataFrame:
+def build_raw_articles(raw_dir: Path, steps: ArticleSteps | None = None) -> pd.DataFrame:
     """Inventory of the raw folder and its sub-folders: one row per file or folder, sorted by
     path, each with its status (``ok``, ``skipped``, ``rejected``, ``duplicate``), the reason
-    and notes; the decoded text only for ``ok`` rows."""
-    articles = read_raw_folder(raw_dir)
+    and notes; the decoded text only for ``ok`` rows. ``steps`` cleans the texts (to find
+    furniture-only articles and duplicates) with its cache and executor, so the documents
+    step finds them cleaned."""
+    articles = read_raw_folder(raw_dir, clean_many=steps.clean if steps is not None else None)
     frame = pd.DataFrame([_raw_row(a) for a in articles], columns=RAW_COLUMNS)
     return frame.astype({"size_bytes": "Int64"})
 
@@ -248,7 +250,7 @@ def build_tables(raw_dir: Path, steps: ArticleSteps | None = None) -> tuple[dict
     """Every published table built from a folder of raw articles, without Dagster, and the
     source records for the manifest (what the assets compute, in one call)."""
     steps = steps or ArticleSteps()
-    raw = build_raw_articles(raw_dir)
+    raw = build_raw_articles(raw_dir, steps)
     documents, _ = build_documents(raw, steps)
     mentions, organisations = build_organisation_tables(documents, steps)
     figures = build_monetary_figures(documents, steps)

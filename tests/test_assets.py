@@ -17,7 +17,7 @@ def _value(output):
 
 def test_raw_articles_inventories_good_and_bad_files(articles_dir, tmp_path):
     settings = PipelineSettings(raw_dir=str(articles_dir), output_dir=str(tmp_path / "out"))
-    frame = _value(raw_articles(dg.build_asset_context(), settings=settings))
+    frame = _value(raw_articles(dg.build_asset_context(), settings=settings, compute=ComputeResource()))
     assert len(frame) == 8
     by_file = frame.set_index("source_file")
     assert by_file.loc["empty.txt", "status"] == "rejected"
@@ -30,7 +30,7 @@ def test_raw_articles_inventories_good_and_bad_files(articles_dir, tmp_path):
 
 def test_documents_and_figures_from_assets_called_directly(articles_dir, tmp_path):
     settings = PipelineSettings(raw_dir=str(articles_dir), output_dir=str(tmp_path / "out"))
-    raw = _value(raw_articles(dg.build_asset_context(), settings=settings))
+    raw = _value(raw_articles(dg.build_asset_context(), settings=settings, compute=ComputeResource()))
     docs = _value(documents(dg.build_asset_context(), settings=settings, compute=ComputeResource(), raw_articles=raw))
     assert len(docs) == 6  # five seeds and the legacy-encoded article
     assert docs.set_index("source_file").loc["legacy.txt", "title"] == "Café deal"
@@ -52,7 +52,7 @@ def _checks(check, settings: PipelineSettings, **tables: pd.DataFrame) -> dict[s
 
 def test_suite_checks_called_directly_pass_and_fail(articles_dir, tmp_path):
     settings = PipelineSettings(raw_dir=str(articles_dir), output_dir=str(tmp_path / "out"))
-    raw = _value(raw_articles(dg.build_asset_context(), settings=settings))
+    raw = _value(raw_articles(dg.build_asset_context(), settings=settings, compute=ComputeResource()))
     docs = _value(documents(dg.build_asset_context(), settings=settings, compute=ComputeResource(), raw_articles=raw))
     figures = _value(monetary_figures(settings=settings, compute=ComputeResource(), documents=docs))
     assert _checks(documents_checks, settings, documents=docs)["documents_suite"].passed

@@ -92,8 +92,11 @@ def prune_and_describe(steps: ArticleSteps) -> dict[str, int | str]:
     "backups, pipes), rejected (empty, binary, too large, XML, furniture only) or duplicate, "
     "with the reason; notes say what was mended (control characters, HTML).",
 )
-def raw_articles(context: dg.AssetExecutionContext, settings: PipelineSettings) -> dg.Output[pd.DataFrame]:
-    frame = build_raw_articles(settings.raw_path)
+def raw_articles(
+    context: dg.AssetExecutionContext, settings: PipelineSettings, compute: ComputeResource
+) -> dg.Output[pd.DataFrame]:
+    with closing(article_steps(settings, compute)) as steps:
+        frame = build_raw_articles(settings.raw_path, steps)
     odd = frame[(frame["status"] != "ok") | frame["notes"].notna()]
     for row in odd.itertuples(index=False):
         reason = "; ".join(str(x) for x in (row.problem, row.notes) if isinstance(x, str))

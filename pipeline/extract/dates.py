@@ -26,10 +26,11 @@ date a relative expression gives nothing.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pipeline.text import sentence_spans
@@ -211,10 +212,24 @@ def _inside(position: int, span: tuple[int, int] | None) -> bool:
     return span is not None and span[0] <= position < span[1]
 
 
+@lru_cache(maxsize=256)
+def _sentences_of(text: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """The text's sentence spans and their starts, found once per text (an article's
+    agreements and mentions all ask; the article's rows come one after another)."""
+    spans = tuple(sentence_spans(text))
+    return tuple(s for s, _ in spans), spans
+
+
 def _sentence_around(text: str, position: int) -> tuple[int, int]:
-    for s, e in sentence_spans(text):
-        if s <= position < e:
-            return s, e
+    """The span of the sentence holding ``position``, else the empty span at it.
+
+    >>> _sentence_around("One. Two three.", 6), _sentence_around("One.", 9)
+    ((5, 15), (9, 9))
+    """
+    starts, spans = _sentences_of(text)
+    index = bisect_right(starts, position) - 1
+    if index >= 0 and spans[index][0] <= position < spans[index][1]:
+        return spans[index]
     return position, position
 
 
