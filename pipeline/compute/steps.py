@@ -158,8 +158,9 @@ class ArticleSteps:
         batches on the executor; ``progress`` is told after each batch (``done`` articles
         were answered before, ``seen`` read from the input so far)."""
         if len(items) < MIN_PARALLEL_ARTICLES or isinstance(self.executor, SerialExecutor):
-            size = len(items) if len(items) < MIN_PARALLEL_ARTICLES else MAX_BATCH_ARTICLES
-            batches = (run_batch((step, self.mode, items[i : i + size])) for i in range(0, len(items), size or 1))
+            # in this process; batches only so that progress is told as it goes
+            size = MAX_BATCH_ARTICLES
+            batches = (run_batch((step, self.mode, items[i : i + size])) for i in range(0, len(items), size))
         else:
             size = batch_size(len(items), self.executor.workers)
             batches = self.executor.imap(

@@ -85,6 +85,11 @@ def _lines(result: SuiteResult, outcomes: list) -> str:
     return "\n".join(lines)
 
 
+def check_results(result: SuiteResult) -> tuple[dg.AssetCheckResult, dg.AssetCheckResult]:
+    """Both checks of a table from its one validation: ``<table>_suite``, ``<table>_warnings``."""
+    return suite_check_result(result), warnings_check_result(result)
+
+
 def validated(
     name: str,
     context: dg.AssetCheckExecutionContext,
@@ -137,9 +142,7 @@ def documents_checks(
     context: dg.AssetCheckExecutionContext, settings: PipelineSettings, parquet_io_manager: dg.ResourceParam[ParquetIOManager],
     documents: pd.DataFrame,
 ) -> Iterator[dg.AssetCheckResult]:
-    result = validated("documents", context, settings, parquet_io_manager, {"documents": documents})
-    yield suite_check_result(result)
-    yield warnings_check_result(result)
+    yield from check_results(validated("documents", context, settings, parquet_io_manager, {"documents": documents}))
 
 
 @dg.multi_asset_check(
@@ -156,9 +159,7 @@ def organisation_tables_checks(
 ) -> Iterator[dg.AssetCheckResult]:
     tables = {"organisations": organisations, "organisation_mentions": organisation_mentions, "documents": documents}
     for name in ("organisations", "organisation_mentions"):
-        result = validated(name, context, settings, parquet_io_manager, tables)
-        yield suite_check_result(result)
-        yield warnings_check_result(result)
+        yield from check_results(validated(name, context, settings, parquet_io_manager, tables))
 
 
 @dg.multi_asset_check(
@@ -170,9 +171,7 @@ def monetary_figures_checks(
     monetary_figures: pd.DataFrame, documents: pd.DataFrame,
 ) -> Iterator[dg.AssetCheckResult]:
     tables = {"monetary_figures": monetary_figures, "documents": documents}
-    result = validated("monetary_figures", context, settings, parquet_io_manager, tables)
-    yield suite_check_result(result)
-    yield warnings_check_result(result)
+    yield from check_results(validated("monetary_figures", context, settings, parquet_io_manager, tables))
 
 
 @dg.multi_asset_check(
@@ -185,9 +184,7 @@ def agreements_checks(
 ) -> Iterator[dg.AssetCheckResult]:
     tables = {"agreements": agreements, "documents": documents, "monetary_figures": monetary_figures,
               "organisations": organisations}
-    result = validated("agreements", context, settings, parquet_io_manager, tables)
-    yield suite_check_result(result)
-    yield warnings_check_result(result)
+    yield from check_results(validated("agreements", context, settings, parquet_io_manager, tables))
 
 
 SUITE_CHECKS = [

@@ -393,11 +393,9 @@ def settle_contents(
     ``duplicate`` one whose cleaned text is the same as an article earlier in the list.
     ``clean_many`` cleans every readable text at once (default: :func:`clean_text` with
     ``cleaning``, one after another)."""
-    readable = [article.text or "" for article in articles if article.status == OK]
     if clean_many is None:
-        cleaned_texts = iter([clean_text(text, cleaning) for text in readable])
-    else:
-        cleaned_texts = iter(clean_many(readable))
+        clean_many = lambda texts: [clean_text(text, cleaning) for text in texts]  # noqa: E731
+    cleaned_texts = iter(clean_many([article.text or "" for article in articles if article.status == OK]))
     first_with: dict[str, str] = {}
     out = []
     for article in articles:
