@@ -1193,13 +1193,11 @@ def find_parties(
             continue  # "after lobbying by Britain, and the Paris Club accepted a deal": another clause
         if _qualifies_org(text, c_start, c_end, taken):
             continue  # "Russia's Gazprom": the organisation stands for itself
-        governed = rules.governed_by.search(text[max(s_start, c_start - 30) : c_start])
-        linked = c_start >= end and re.search(
-            r"(?i)\b(?:with|between)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}$", text[max(end, c_start - 40) : c_start]
-        )
+        linked = c_start >= end and _COUNTRY_LINKED.search(text[max(end, c_start - 40) : c_start])
         if organisation_sides >= 2 and not linked:
             continue  # both sides are bodies that sign; a country here only says where they are
-        (first if (c_start < end and not governed) or linked else later).extend(names)
+        inside = c_start < end and not rules.governed_by.search(text[max(s_start, c_start - 30) : c_start])
+        (first if inside or linked else later).extend(names)
     parties = list(dict.fromkeys(_country_of_government(name, rules) for name in first))
     for name in [*later, *top_countries]:
         if len(parties) >= 2:
@@ -1236,13 +1234,20 @@ def _country_of_government(name: str, rules: AgreementRules) -> str:
     return countries[0] if countries and len(countries) == 1 else name
 
 
+_COUNTRY_LINKED = re.compile(r"(?i)\b(?:with|between)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}$")
+_QUALIFIER_AFTER = re.compile(r"(?:['’]s)?(?:\s+(?!(?:and|or|with|between|to|from|by)\b)[a-z][\w-]*){0,4},?\s+")
+_QUALIFIER_BEFORE = re.compile(r"(?:\s+(?:of|in|from|based in)\s+|,\s+)$")
+
+
 def _qualifies_org(text: str, country_start: int, country_end: int, orgs: Sequence[PartyMention]) -> bool:
     """Does the country only say where a taken organisation is from: "Russia's Gazprom",
     "the German development bank KfW", "Statoil of Norway", "Acme, the French carmaker"?"""
-    after = re.match(r"(?:['’]s)?(?:\s+(?!(?:and|or|with|between|to|from|by)\b)[a-z][\w-]*){0,4},?\s+", text[country_end : country_end + 60])
+    if not orgs:
+        return False
+    after = _QUALIFIER_AFTER.match(text[country_end : country_end + 60])
     if after and any(o.start == country_end + after.end() for o in orgs):
         return True
-    before = re.search(r"(?:\s+(?:of|in|from|based in)\s+|,\s+)$", text[max(0, country_start - 20) : country_start])
+    before = _QUALIFIER_BEFORE.search(text[max(0, country_start - 20) : country_start])
     return bool(before) and any(o.end == country_start - len(before.group(0)) for o in orgs)
 
 
