@@ -21,7 +21,15 @@ import pandas as pd
 
 from pipeline.defs.resources import ParquetIOManager, PipelineSettings
 from pipeline.publish.release import latest_release
-from pipeline.quality.validation import SuiteResult, store_result, suite_inputs, validate_table, validation_key
+from pipeline.quality.validation import (
+    SuiteResult,
+    keep_result,
+    kept_result,
+    store_result,
+    suite_inputs,
+    validate_table,
+    validation_key,
+)
 
 
 def suite_check_name(table: str) -> str:
@@ -98,18 +106,29 @@ def validated(
     tables: dict[str, pd.DataFrame],
 ) -> SuiteResult:
     """Validate table ``name`` once, and keep the result beside its Parquet file for the
-    release step (when the run's files of every table the suite reads are known)."""
+    release step (when the run's files of every table the suite reads are known).
+
+    A run whose files equal an earlier run's (the same suite on the same bytes of every
+    table it reads, the same previous release) takes that run's result from the store of
+    results (:func:`pipeline.quality.validation.kept_result`) instead of validating again;
+    the check's metadata says so (``validated``: ``reused``)."""
     previous = latest_release(settings.output_path / "releases")
     counts = previous["row_counts"] if previous else None
-    result = validate_table(name, tables[name], tables, counts)
     try:
         run_id = context.run.run_id
     except dg.DagsterError:  # a check called directly, outside a run: no run folder
-        return result
+        return validate_table(name, tables[name], tables, counts)
     files = {t: io.table_file(context.instance, run_id, t) for t in suite_inputs(name)}
-    if all(files.values()):
-        key = validation_key(name, {t: f.sha256 for t, f in files.items()}, counts)
-        store_result(files[name].path, key, result)
+    if not all(files.values()):
+        return validate_table(name, tables[name], tables, counts)
+    key = validation_key(name, {t: f.sha256 for t, f in files.items()}, counts)
+    store = io.results_folder()
+    result = kept_result(store, key)
+    context.log.info(f"{name}: {'reused the result of the same bytes' if result else 'validated'}")
+    if result is None:
+        result = validate_table(name, tables[name], tables, counts)
+        keep_result(store, key, result)
+    store_result(files[name].path, key, result)
     return result
 
 

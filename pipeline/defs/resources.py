@@ -19,6 +19,7 @@ from pipeline.tables import read_table, write_table
 
 #: The folder, under the IO manager's base folder, holding one folder of tables per run.
 RUNS_FOLDER = "runs"
+RESULTS_FOLDER = "validations"
 
 
 def default_raw_dir() -> str:
@@ -70,6 +71,10 @@ class ParquetIOManager(dg.ConfigurableIOManager):
 
     def run_folder(self, run_id: str) -> Path:
         return Path(self.base_dir).resolve() / RUNS_FOLDER / run_id
+
+    def results_folder(self) -> Path:
+        """The store of validation results by key, shared by the runs (``<base_dir>/validations``)."""
+        return Path(self.base_dir).resolve() / RESULTS_FOLDER
 
     def _claim_run_folder(self, run_id: str, instance: dg.DagsterInstance) -> Path:
         """This run's folder, created with its owner record on first use; creating it also

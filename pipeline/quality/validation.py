@@ -485,6 +485,35 @@ def stored_result(table_file: Path, key: str) -> SuiteResult | None:
         return None
 
 
+#: Results kept in a store of results by validation key (the newest kept, older removed).
+KEPT_RESULTS = 40
+
+
+def keep_result(store: Path, key: str, result: SuiteResult, kept: int = KEPT_RESULTS) -> None:
+    """Keep ``result`` in ``store`` as ``<key>.json``; only the ``kept`` newest stay.
+
+    The same key means the same suite on the same bytes of every table it reads: a later
+    run whose tables equal an earlier run's reads the result instead of validating again.
+    """
+    store.mkdir(parents=True, exist_ok=True)
+    store_result(store / key, key, result)
+    results = sorted(store.glob("*.validation.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in results[kept:]:
+        old.unlink(missing_ok=True)
+
+
+def kept_result(store: Path, key: str) -> SuiteResult | None:
+    """The result ``store`` keeps under ``key``, else None.
+
+    >>> import tempfile
+    >>> store = Path(tempfile.mkdtemp())
+    >>> keep_result(store, "k1", SuiteResult(table="documents", row_count=3, outcomes=[]))
+    >>> kept_result(store, "k1").row_count, kept_result(store, "k2")
+    (3, None)
+    """
+    return stored_result(store / key, key)
+
+
 def validate_tables(
     tables: dict[str, pd.DataFrame], previous_counts: dict[str, int] | None = None
 ) -> dict[str, SuiteResult]:
