@@ -104,6 +104,8 @@ STAGING_PREFIX = ".staging-"
 #: A version folder that was found unlisted and did not verify is renamed with this prefix.
 ASIDE_PREFIX = ".unverified-"
 LOCK_FILE = ".publish.lock"
+#: The charts of the last release page, beside the releases (:func:`pipeline.publish.charts.kept_svgs`).
+CHARTS_DIR = ".charts"
 #: A staging folder with no owner record yet is left alone this long (it is being created).
 STAGING_GRACE_SECONDS = 60.0
 
@@ -500,7 +502,7 @@ def publish_release(
         digests = changes.digests()
         manifest_changes = write_changes(staging, changes, version, digests)
         write_citation(staging, version, created)
-        write_release_page(staging, version, created, arrow, manifest_changes)
+        write_release_page(staging, version, created, arrow, manifest_changes, kept_charts=releases_dir / CHARTS_DIR)
         descriptor = build_datapackage(table_sha256, version, created, sources)
         (staging / "datapackage.json").write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
