@@ -46,18 +46,18 @@ BEFORE = datetime(2026, 1, 1, tzinfo=UTC)
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 #: The components of the step reported under ``--profile`` (cumulative seconds of each function).
 COMPONENTS = {
-    "change set: compare, digests, unchanged test": ("changes.py", "table_changes"),
-    "change set: old index_tables": ("changes.py", "index_tables"),
+    "change set: compare with the previous release (before: index_tables)": ("changes.py", "compare_release"),
+    "change set: old index_tables (code before kept digests)": ("changes.py", "index_tables"),
     "change set: write_changes": ("changes.py", "write_changes"),
     "copy tables into staging": ("release.py", "_stage_tables"),
     "kept validation results": ("release.py", "_suite_results"),
-    "read staged tables": ("parquet/core.py", "read_table"),
-    "release page (charts)": ("pages.py", "write_release_page"),
+    "read Parquet tables": ("parquet/core.py", "read_table"),
+    "release page": ("pages.py", "write_release_page"),
     "charts": ("pages.py", "charts_section"),
-    "datapackage check": ("datapackage.py", "check_datapackage"),
+    "datapackage check (frictionless)": ("datapackage.py", "check_datapackage"),
     "git commit": ("release.py", "git_commit"),
-    "hash members + SHA256SUMS": ("checksums.py", "hash_members"),
-    "catalogue refresh": ("catalogue.py", "refresh_catalogue"),
+    "hash members": ("checksums.py", "hash_members"),
+    "catalogue refresh (archive, index.json, index.html)": ("catalogue.py", "refresh_catalogue"),
     "archive": ("archive.py", "write_archive"),
     "row digests kept": ("changes.py", "keep_row_digests"),
 }
