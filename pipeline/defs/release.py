@@ -2,48 +2,42 @@
 
 
 import dagster as dg
-import pandas as pd
 
 from pipeline import __version__
 from pipeline.defs.resources import RUNS_FOLDER, ParquetIOManager, PipelineSettings, remove_stale_run_folders
 from pipeline.build import source_records
 from pipeline.publish.release import publish_release
 from pipeline.schemas import TABLE_NAMES
+from pipeline.tables import read_table
 
 
 @dg.asset(
     group_name="news_agreements",
     code_version=__version__,
-    deps=["organisation_mentions"],
+    deps=["raw_articles", *TABLE_NAMES],
     description="Publishes `outputs/releases/<version>/` (Parquet tables, `datapackage.json`, "
     "`DATA_DICTIONARY.md`, validation report, `manifest.json`, `SHA256SUMS`) and marks it latest "
     "in `versions.json`. Runs only when every blocking table check passed. The tables' files are "
-    "copied from this run and their checks' results reused: nothing is validated twice.",
+    "copied from this run and their checks' results reused: nothing is validated twice, and no "
+    "table is loaded into pandas.",
 )
 def release(
     context: dg.AssetExecutionContext,
     settings: PipelineSettings,
     parquet_io_manager: dg.ResourceParam[ParquetIOManager],
-    raw_articles: pd.DataFrame,
-    documents: pd.DataFrame,
-    organisations: pd.DataFrame,
-    organisation_mentions: pd.DataFrame,
-    monetary_figures: pd.DataFrame,
-    agreements: pd.DataFrame,
 ) -> dg.MaterializeResult:
-    files = {name: parquet_io_manager.table_file(context.instance, context.run_id, name) for name in TABLE_NAMES}
+    files = {name: parquet_io_manager.table_file(context.instance, context.run_id, name)
+             for name in ("raw_articles", *TABLE_NAMES)}
+    missing = sorted(name for name, f in files.items() if f is None)
+    if missing:
+        raise dg.Failure(f"no Parquet file of {', '.join(missing)} in run {context.run_id} or recorded by a "
+                         "materialisation: materialise those assets first")
     published = publish_release(
-        {
-            "documents": documents,
-            "organisations": organisations,
-            "organisation_mentions": organisation_mentions,
-            "monetary_figures": monetary_figures,
-            "agreements": agreements,
-        },
-        source_records(raw_articles),
+        {},  # every table is a file of this run: no frame is needed
+        source_records(read_table(files["raw_articles"].path)),
         settings.output_path,
         run_id=context.run_id,
-        files={name: f for name, f in files.items() if f is not None},
+        files={name: f for name, f in files.items() if name in TABLE_NAMES and f is not None},
     )
     for note in published.notes:
         context.log.warning(f"repaired the releases folder: {note}")

@@ -1,4 +1,4 @@
-"""What changed since the previous release: content digests, delta files and CHANGES.md.
+"""What changed since the previous release: row digests, delta files and CHANGES.md.
 
 Each table row is identified by its primary key (``doc_id``, ``org_id``, ``mention_id``,
 ``figure_id``, ``agreement_id``) and fingerprinted by the sha256 of its canonical JSON.
@@ -12,22 +12,36 @@ A release folder gets, modelled on OpenSanctions' delta files::
                                    {"op": "DEL", "id": ...}
 
 The table digest (sha256 over the sorted ``id row-digest`` lines) is recorded in the
-manifest; a run whose five digests equal the latest release's publishes nothing.
+manifest; a run whose tables equal the latest release's publishes nothing.
+
+A re-run after a few articles changed does not serialise every row again. The new tables are
+compared with the previous release's Parquet files by id, column by column in Arrow
+(:func:`equal_rows`, exact: equal cells give equal JSON); only rows added or differing are
+turned into JSON and hashed. The digests of the rows that did not change come from the
+previous release, whose row digests are kept beside the releases
+(:func:`keep_row_digests`: ``releases/.row-digests/<sha256 of the table's Parquet
+file>.rows-v1.parquet``, columns ``id`` and ``sha256``; read back only when its ids are the
+file's). A previous release without kept digests (made before they were kept) costs one
+hashing of the new table's rows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.publish.checksums import sha256_file
 from pipeline.schemas import TABLE_NAMES, load_table_schema
 from pipeline.tables import to_arrow
 
@@ -36,6 +50,12 @@ LISTED_IDS = 50
 CHANGES_FILE = "CHANGES.md"
 CHANGES_DIR = "changes"
 OPS = ("ADD", "MOD", "DEL")
+#: Kept row digests of published tables, beside the version folders (never part of a release).
+ROW_DIGESTS_DIR = ".row-digests"
+#: Names the row digest: the sha256 of :func:`canonical_json`. Change it when that changes.
+ROW_DIGESTS_FORMAT = "rows-v1"
+
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def canonical_json(row: Mapping[str, Any]) -> str:
@@ -44,7 +64,16 @@ def canonical_json(row: Mapping[str, Any]) -> str:
     >>> canonical_json({"b": [1, 2], "a": None, "c": 1.5})
     '{"a":null,"b":[1,2],"c":1.5}'
     """
-    return json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _ENCODER.encode(row)
+
+
+def row_digest(row: Mapping[str, Any]) -> str:
+    """The sha256 of a row's canonical JSON.
+
+    >>> row_digest({"a": 1}) == hashlib.sha256(b'{"a":1}').hexdigest()
+    True
+    """
+    return hashlib.sha256(_ENCODER.encode(row).encode("utf-8")).hexdigest()
 
 
 def row_id(name: str, row: Mapping[str, Any]) -> str:
@@ -52,42 +81,30 @@ def row_id(name: str, row: Mapping[str, Any]) -> str:
     return "|".join(str(row[k]) for k in load_table_schema(name).primary_key)
 
 
-def rows_by_id(name: str, table: pa.Table) -> dict[str, dict[str, Any]]:
-    """Every row of an Arrow table, keyed by its stable id."""
-    return {row_id(name, r): r for r in table.to_pylist()}
+def stable_ids(name: str, table: pa.Table) -> list[str]:
+    """The stable id of every row of an Arrow table, in row order (:func:`row_id` of each row).
+
+    >>> stable_ids("organisations", pa.table({"org_id": ["a", None]}))
+    ['a', 'None']
+    """
+    keys = [table.column(k).to_pylist() for k in load_table_schema(name).primary_key]
+    if len(keys) == 1:
+        return [value if isinstance(value, str) else str(value) for value in keys[0]]
+    return ["|".join(map(str, values)) for values in zip(*keys, strict=True)]
 
 
-@dataclass(frozen=True)
-class IndexedTable:
-    """A table's rows and their sha256 (of canonical JSON), keyed by stable id: computed once
-    per table and publish, for the "unchanged" test, the deltas and the content digest."""
-
-    rows: dict[str, dict[str, Any]]
-    digests: dict[str, str]
-
-    @property
-    def digest(self) -> str:
-        return digest_of_rows(self.digests)
+def positions(ids: Sequence[str]) -> dict[str, int]:
+    """Each id's row; a repeated id keeps its last row (as a dict of rows by id does)."""
+    return {rid: i for i, rid in enumerate(ids)}
 
 
-def index_table(name: str, table: pd.DataFrame | pa.Table) -> IndexedTable:
-    """Every row of table ``name`` with its digest (a frame is typed by its schema first)."""
-    rows = rows_by_id(name, _arrow(name, table))
-    return IndexedTable(rows, {rid: hashlib.sha256(canonical_json(r).encode("utf-8")).hexdigest() for rid, r in rows.items()})
-
-
-def index_tables(tables: Mapping[str, pd.DataFrame | pa.Table]) -> dict[str, IndexedTable] | None:
-    """Every release table indexed, or None when one does not fit its schema (publishing
-    then reports it)."""
-    try:
-        return {name: index_table(name, tables[name]) for name in TABLE_NAMES}
-    except (ValueError, TypeError, KeyError, pa.ArrowException):
-        return None
-
-
-def row_digests(name: str, table: pa.Table) -> dict[str, str]:
-    """sha256 of each row's canonical JSON, keyed by the row's id."""
-    return index_table(name, table).digests
+def table_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """The rows of an Arrow table as dicts (``Table.to_pylist``, column by column)."""
+    names = table.column_names
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)] if columns else [
+        {} for _ in range(table.num_rows)
+    ]
 
 
 def digest_of_rows(digests: Mapping[str, str]) -> str:
@@ -100,41 +117,90 @@ def digest_of_rows(digests: Mapping[str, str]) -> str:
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
-def content_digests(tables: Mapping[str, pd.DataFrame | pa.Table]) -> dict[str, str]:
-    """The content digest of each release table (frames are typed by their schema first)."""
-    return {name: digest_of_rows(row_digests(name, _arrow(name, tables[name]))) for name in TABLE_NAMES}
-
-
 def _arrow(name: str, table: pd.DataFrame | pa.Table) -> pa.Table:
     return table if isinstance(table, pa.Table) else to_arrow(name, table)
 
 
-def release_digests(folder: Path) -> dict[str, str]:
-    """The content digests of a published release: from its manifest when recorded there,
-    else computed from its Parquet files (releases made before digests were recorded)."""
-    manifest_path = folder / "manifest.json"
-    if manifest_path.exists():
-        recorded = json.loads(manifest_path.read_text(encoding="utf-8")).get("content_digests")
-        if recorded and set(recorded) == set(TABLE_NAMES):
-            return dict(recorded)
-    return content_digests({n: pq.read_table(folder / f"{n}.parquet") for n in TABLE_NAMES})
+# Equal rows, cell by cell in Arrow --------------------------------------------------------
+
+_COMPARED_AS_VALUES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_boolean,
+                       pa.types.is_binary, pa.types.is_large_binary, pa.types.is_date, pa.types.is_timestamp)
 
 
-def unchanged_version(
-    tables: Mapping[str, pd.DataFrame], releases_dir: Path, latest: str | None,
-    indexed: Mapping[str, IndexedTable] | None = None,
-) -> str | None:
-    """``latest`` when every table's content equals that release's, else None; ``indexed``
-    are the tables already indexed (:func:`index_tables`), computed here when not given.
+def _valid(array: pa.Array) -> np.ndarray:
+    return np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
 
-    Tables that do not fit their schema are never "unchanged": publishing reports them."""
-    if latest is None or not (releases_dir / latest).is_dir():
-        return None
-    indexed = indexed if indexed is not None else index_tables(tables)
-    if indexed is None:
-        return None
-    current = {name: indexed[name].digest for name in TABLE_NAMES}
-    return latest if current == release_digests(releases_dir / latest) else None
+
+def _true(mask: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def equal_values(a: pa.Array, b: pa.Array) -> np.ndarray:
+    """Whether ``a[i]`` and ``b[i]`` are the same value, for each ``i``: two nulls are equal, a
+    float equals only a float of the same value and sign (``0.0`` is not ``-0.0``; ``NaN``
+    equals nothing), lists and structs compare element by element. Arrays of different types,
+    or of a type not listed here, are never equal. True implies that both give the same
+    :func:`canonical_json`; False only asks for the JSON to be compared.
+
+    >>> equal_values(pa.array([1.0, 0.0, None, float("nan")]), pa.array([1.0, -0.0, None, float("nan")])).tolist()
+    [True, False, True, False]
+    >>> equal_values(pa.array([["a"], ["a", "b"], None, []]), pa.array([["a"], ["a", "c"], [], []])).tolist()
+    [True, False, False, True]
+    """
+    if len(a) != len(b):
+        raise ValueError(f"cannot compare {len(a)} values with {len(b)}")
+    if a.type != b.type:
+        return np.zeros(len(a), dtype=bool)
+    kind = a.type
+    valid_a, valid_b = _valid(a), _valid(b)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        same = _equal_lists(a, b, valid_a & valid_b)
+    elif pa.types.is_struct(kind):
+        same = np.ones(len(a), dtype=bool)
+        for child_a, child_b in zip(a.flatten(), b.flatten(), strict=True):
+            same &= equal_values(child_a, child_b)
+    elif pa.types.is_floating(kind):
+        same = _true(pc.equal(a, b)) & (
+            np.signbit(a.to_numpy(zero_copy_only=False)) == np.signbit(b.to_numpy(zero_copy_only=False))
+        )
+    elif any(test(kind) for test in _COMPARED_AS_VALUES):
+        same = _true(pc.equal(a, b))
+    else:
+        return np.zeros(len(a), dtype=bool)
+    return (~valid_a & ~valid_b) | (valid_a & valid_b & same)
+
+
+def _equal_lists(a: pa.Array, b: pa.Array, both: np.ndarray) -> np.ndarray:
+    """Lists of equal length whose elements are equal (``both``: neither list is null)."""
+    length_a = pc.fill_null(pc.list_value_length(a), -1).to_numpy()
+    length_b = pc.fill_null(pc.list_value_length(b), -1).to_numpy()
+    rows = np.flatnonzero(both & (length_a == length_b))
+    same = np.zeros(len(a), dtype=bool)
+    if rows.size:
+        taken_a, taken_b = a.take(pa.array(rows)), b.take(pa.array(rows))
+        elements = equal_values(taken_a.flatten(), taken_b.flatten())
+        parents = np.repeat(np.arange(rows.size), length_a[rows])
+        ok = np.ones(rows.size, dtype=bool)
+        ok[parents[~elements]] = False
+        same[rows] = ok
+    return same
+
+
+def equal_rows(current: pa.Table, previous: pa.Table) -> np.ndarray:
+    """Whether row ``i`` of ``current`` equals row ``i`` of ``previous`` in every column
+    (:func:`equal_values`; columns matched by name, their order ignored as in the JSON)."""
+    if current.num_rows != previous.num_rows:
+        raise ValueError(f"cannot compare {current.num_rows} rows with {previous.num_rows}")
+    names = current.column_names
+    if len(set(names)) != len(names) or sorted(names) != sorted(previous.column_names):
+        return np.zeros(current.num_rows, dtype=bool)
+    same = np.ones(current.num_rows, dtype=bool)
+    for name in names:
+        same &= equal_values(current.column(name).combine_chunks(), previous.column(name).combine_chunks())
+    return same
+
+
+# One table against the previous release's -------------------------------------------------
 
 
 @dataclass
@@ -151,6 +217,69 @@ class TableDelta:
         return {op: len(self.ids(op)) for op in OPS}
 
 
+@dataclass
+class TableChanges:
+    """One table compared with the previous release's: its delta, the digests of the rows
+    hashed for it (added or differing), and the ids of the rows equal to the previous
+    release's (``kept``), whose digests are the previous ones."""
+
+    name: str
+    table: pa.Table
+    delta: TableDelta
+    hashed: dict[str, str]
+    kept: list[str]
+    positions: dict[str, int]
+    previous_ids: set[str] = field(default_factory=set)
+
+    def digests(self, previous: Mapping[str, str] | None) -> dict[str, str]:
+        """Every row's digest by id: the ``kept`` rows' from ``previous`` (the previous
+        release's row digests) when given, else hashed now from this table."""
+        digests = dict(self.hashed)
+        if not self.kept:
+            return digests
+        if previous is not None:
+            digests.update((rid, previous[rid]) for rid in self.kept)
+        else:
+            rows = table_rows(self.table.take(_indices(self.positions, self.kept)))
+            digests.update((rid, row_digest(row)) for rid, row in zip(self.kept, rows, strict=True))
+        return digests
+
+
+def _indices(at: Mapping[str, int], ids: Sequence[str]) -> pa.Array:
+    return pa.array([at[rid] for rid in ids], pa.int64())
+
+
+def compare_table(name: str, current: pd.DataFrame | pa.Table, previous: pa.Table | None) -> TableChanges:
+    """Table ``name`` against the previous release's (None: every row is ADD). Rows whose
+    cells all equal the previous row of their id are kept without being serialised; the
+    others are hashed, and a common id is MOD when its digest differs from the previous one."""
+    table = _arrow(name, current)
+    at = positions(stable_ids(name, table))
+    before = positions(stable_ids(name, previous)) if previous is not None else {}
+    common = [rid for rid in at if rid in before]
+    same = equal_rows(table.take(_indices(at, common)), previous.take(_indices(before, common))) if common else []
+    kept = [rid for rid, equal in zip(common, same, strict=True) if equal]
+    differing = [rid for rid, equal in zip(common, same, strict=True) if not equal]
+    added = sorted(at.keys() - before.keys())
+    rows = dict(zip([*added, *differing], table_rows(table.take(_indices(at, [*added, *differing]))), strict=True))
+    hashed = {rid: row_digest(row) for rid, row in rows.items()}
+    old = table_rows(previous.take(_indices(before, differing))) if differing else []
+    modified = sorted(rid for rid, row in zip(differing, old, strict=True) if hashed[rid] != row_digest(row))
+    delta = TableDelta(name)
+    delta.records += [{"op": "ADD", "id": rid, "row": rows[rid]} for rid in added]
+    delta.records += [{"op": "MOD", "id": rid, "row": rows[rid]} for rid in modified]
+    delta.records += [{"op": "DEL", "id": rid} for rid in sorted(before.keys() - at.keys())]
+    return TableChanges(name, table, delta, hashed, kept, at, set(before))
+
+
+def unchanged_table(name: str, current: pd.DataFrame | pa.Table) -> TableChanges:
+    """A table whose Parquet file is byte for byte the previous release's: no delta, every
+    row kept, nothing read from the previous release."""
+    table = _arrow(name, current)
+    at = positions(stable_ids(name, table))
+    return TableChanges(name, table, TableDelta(name), {}, list(at), at, set(at))
+
+
 def table_delta(name: str, current: pa.Table, previous: pa.Table | None) -> TableDelta:
     """ADD, MOD and DEL records of table ``name`` (sorted by id within each operation).
 
@@ -159,19 +288,128 @@ def table_delta(name: str, current: pa.Table, previous: pa.Table | None) -> Tabl
     >>> [(r["op"], r["id"]) for r in table_delta("organisations", new, old).records]
     [('ADD', 'c'), ('MOD', 'b'), ('DEL', 'a')]
     """
-    return delta_of(name, index_table(name, current), index_table(name, previous) if previous is not None else None)
+    return compare_table(name, current, previous).delta
 
 
-def delta_of(name: str, current: IndexedTable, previous: IndexedTable | None) -> TableDelta:
-    """:func:`table_delta` of indexed tables: rows are compared by their digests."""
-    now, before = current.digests, previous.digests if previous is not None else {}
-    delta = TableDelta(name)
-    delta.records += [{"op": "ADD", "id": i, "row": current.rows[i]} for i in sorted(now.keys() - before.keys())]
-    delta.records += [
-        {"op": "MOD", "id": i, "row": current.rows[i]} for i in sorted(now.keys() & before.keys()) if now[i] != before[i]
-    ]
-    delta.records += [{"op": "DEL", "id": i} for i in sorted(before.keys() - now.keys())]
-    return delta
+# Kept row digests ----------------------------------------------------------------------
+
+
+def row_digests_path(releases_dir: Path, file_sha256: str) -> Path:
+    """Where the row digests of a published table file are kept, beside the releases.
+
+    >>> row_digests_path(Path("releases"), "ab" * 32).name == "ab" * 32 + ".rows-v1.parquet"
+    True
+    """
+    return releases_dir / ROW_DIGESTS_DIR / f"{file_sha256}.{ROW_DIGESTS_FORMAT}.parquet"
+
+
+def keep_row_digests(releases_dir: Path, file_sha256: str, digests: Mapping[str, str]) -> Path:
+    """Keep the row digests of the table file with sha256 ``file_sha256`` (written whole, then
+    renamed: a reader never sees half a file)."""
+    target = row_digests_path(releases_dir, file_sha256)
+    target.parent.mkdir(exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        table = pa.table({"id": pa.array(list(digests), pa.string()), "sha256": pa.array(list(digests.values()), pa.string())})
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def kept_row_digests(releases_dir: Path, file_sha256: str, ids: set[str]) -> dict[str, str] | None:
+    """The row digests kept for the table file with sha256 ``file_sha256``, when they are
+    exactly ``ids`` (the file's stable ids); None when none are kept, they are
+    unreadable or another table's (the caller hashes the rows)."""
+    try:
+        table = pq.read_table(row_digests_path(releases_dir, file_sha256))
+        digests = dict(zip(table.column("id").to_pylist(), table.column("sha256").to_pylist(), strict=True))
+    except (OSError, KeyError, ValueError, pa.ArrowException):
+        return None
+    return digests if digests.keys() == ids else None
+
+
+def prune_row_digests(releases_dir: Path, keep: set[str]) -> None:
+    """Remove the kept row digests of every table file but those with a sha256 in ``keep``
+    (the latest release's: the only ones a next run reads)."""
+    folder = releases_dir / ROW_DIGESTS_DIR
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.name.split(".", 1)[0] not in keep:
+            path.unlink(missing_ok=True)
+
+
+# A whole release ------------------------------------------------------------------------
+
+
+def release_file_sha256(folder: Path, name: str) -> str:
+    """The sha256 of table ``name``'s Parquet file in a published release: as its manifest
+    records it, else read from the file."""
+    try:
+        files = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("files") or {}
+        recorded = files[f"{name}.parquet"]["sha256"]
+        if isinstance(recorded, str) and len(recorded) == 64:
+            return recorded
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return sha256_file(folder / f"{name}.parquet")
+
+
+@dataclass
+class ReleaseChanges:
+    """Every table compared with the previous release (None: first release)."""
+
+    previous_folder: Path | None
+    tables: dict[str, TableChanges]
+
+    @property
+    def unchanged(self) -> bool:
+        """No row added, modified or deleted in any table (and there is a previous release)."""
+        return self.previous_folder is not None and not any(c.delta.records for c in self.tables.values())
+
+    def digests(self) -> dict[str, dict[str, str]]:
+        """Every row digest of every table: the kept rows' from the previous release's kept
+        digests when there are some, else hashed."""
+        result = {}
+        for name, changes in self.tables.items():
+            previous = None
+            if changes.kept and self.previous_folder is not None:
+                previous = kept_row_digests(
+                    self.previous_folder.parent, release_file_sha256(self.previous_folder, name), changes.previous_ids
+                )
+            result[name] = changes.digests(previous)
+        return result
+
+
+def compare_release(
+    tables: Mapping[str, pd.DataFrame | pa.Table], previous_folder: Path | None,
+    file_sha256: Mapping[str, str] | None = None,
+) -> ReleaseChanges:
+    """Every release table against the previous release's Parquet files; a table whose file
+    sha256 (``file_sha256``, when known) is the previous file's is not read again."""
+    compared = {}
+    for name in TABLE_NAMES:
+        if previous_folder is None:
+            compared[name] = compare_table(name, tables[name], None)
+        elif file_sha256 is not None and file_sha256.get(name) == release_file_sha256(previous_folder, name):
+            compared[name] = unchanged_table(name, tables[name])
+        else:
+            compared[name] = compare_table(name, tables[name], pq.read_table(previous_folder / f"{name}.parquet"))
+    return ReleaseChanges(previous_folder, compared)
+
+
+def try_compare_release(
+    tables: Mapping[str, pd.DataFrame | pa.Table], previous_folder: Path | None,
+    file_sha256: Mapping[str, str] | None = None,
+) -> ReleaseChanges | None:
+    """:func:`compare_release`, or None when a table does not fit its schema (publishing then
+    reports it)."""
+    try:
+        return compare_release(tables, previous_folder, file_sha256)
+    except (ValueError, TypeError, KeyError, pa.ArrowException):
+        return None
 
 
 def render_changes(version: str, previous_version: str | None, deltas: Mapping[str, TableDelta], row_counts: Mapping[str, int]) -> str:
@@ -202,33 +440,21 @@ def render_changes(version: str, previous_version: str | None, deltas: Mapping[s
 
 
 def write_changes(
-    folder: Path,
-    tables: Mapping[str, pd.DataFrame | pa.Table],
-    previous_folder: Path | None,
-    version: str,
-    indexed: Mapping[str, IndexedTable] | None = None,
+    folder: Path, changes: ReleaseChanges, version: str, digests: Mapping[str, Mapping[str, str]],
 ) -> dict[str, Any]:
     """Write CHANGES.md and the delta files into a staged release folder; returns what the
-    manifest records: the previous version, counts per table and operation, content digests.
-    ``indexed`` are ``tables`` already indexed (:func:`index_tables`), else indexed here."""
-    previous_version = previous_folder.name if previous_folder is not None else None
-    deltas: dict[str, TableDelta] = {}
-    digests: dict[str, str] = {}
+    manifest records: the previous version, counts per table and operation, content digests
+    (of ``digests``, :meth:`ReleaseChanges.digests`)."""
+    previous_version = changes.previous_folder.name if changes.previous_folder is not None else None
     (folder / CHANGES_DIR).mkdir(exist_ok=True)
-    for name in TABLE_NAMES:
-        current = indexed[name] if indexed is not None else index_table(name, tables[name])
-        previous = (
-            index_table(name, pq.read_table(previous_folder / f"{name}.parquet")) if previous_folder is not None else None
-        )
-        deltas[name] = delta_of(name, current, previous)
-        digests[name] = current.digest
+    deltas = {name: changes.tables[name].delta for name in TABLE_NAMES}
+    for name, delta in deltas.items():
         with (folder / CHANGES_DIR / f"{name}.delta.jsonl").open("w", encoding="utf-8") as out:
-            for record in deltas[name].records:
-                out.write(canonical_json(record) + "\n")
-    row_counts = {n: len(tables[n]) for n in TABLE_NAMES}
+            out.writelines(canonical_json(record) + "\n" for record in delta.records)
+    row_counts = {n: changes.tables[n].table.num_rows for n in TABLE_NAMES}
     (folder / CHANGES_FILE).write_text(render_changes(version, previous_version, deltas, row_counts), encoding="utf-8")
     return {
         "previous_version": previous_version,
         "changes": {n: d.counts() for n, d in deltas.items()},
-        "content_digests": digests,
+        "content_digests": {n: digest_of_rows(digests[n]) for n in TABLE_NAMES},
     }

@@ -4,12 +4,23 @@ The figures use matplotlib's object API with the SVG canvas (no pyplot, no globa
 text kept as ``<text>`` (searchable, small) and never read as mathematics (a ``$`` in a name
 stays a dollar sign). ``svg.hashsalt`` and no metadata (``Date`` None) make the bytes a
 function of the data alone: the same release gives the same page.
+
+So a chart already drawn need not be drawn again: inside :func:`kept_svgs` each chart is read
+from ``<folder>/<key>.svg`` when its key (the sha256 of this module's source, matplotlib's
+version, the chart function and its arguments) was drawn before, else drawn and kept there.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
-from collections.abc import Sequence
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
 
 import matplotlib
 import pandas as pd
@@ -38,6 +49,62 @@ UNKNOWN = "(not stated)"
 WIDE_RANGE = 100
 
 
+#: What a chart's bytes depend on besides its arguments: this module's code and matplotlib's.
+_CODE = hashlib.sha256(Path(__file__).read_bytes() + matplotlib.__version__.encode()).hexdigest()
+#: The folder of kept charts and the names used in the current :func:`kept_svgs` block.
+_KEPT: ContextVar[tuple[Path, set[str]] | None] = ContextVar("kept_svgs", default=None)
+
+
+@contextmanager
+def kept_svgs(folder: Path) -> Iterator[None]:
+    """Charts drawn in the block are read from ``folder`` when drawn before with the same
+    arguments, else drawn and kept there (written whole, then renamed). When the block ends,
+    the charts it did not use are removed: the folder keeps the last page's charts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+    token = _KEPT.set((folder, used))
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+    for path in folder.glob("*.svg"):
+        if path.name not in used:
+            path.unlink(missing_ok=True)
+
+
+def _typed(value: object) -> str:
+    return f"{type(value).__name__}:{value!r}"
+
+
+def _kept(draw: Callable[..., str]) -> Callable[..., str]:
+    """``draw`` read from or kept in the :func:`kept_svgs` folder, when there is one."""
+    @functools.wraps(draw)
+    def kept_or_drawn(*args: object, **kwargs: object) -> str:
+        kept = _KEPT.get()
+        if kept is None:
+            return draw(*args, **kwargs)
+        folder, used = kept
+        material = json.dumps([_CODE, draw.__name__, args, kwargs], sort_keys=True, default=_typed)
+        path = folder / f"{hashlib.sha256(material.encode('utf-8')).hexdigest()}.svg"
+        used.add(path.name)
+        try:
+            svg = path.read_bytes().decode("utf-8")
+            if svg.startswith("<svg") and svg.endswith("</svg>"):
+                return svg
+        except (OSError, UnicodeDecodeError):
+            pass
+        svg = draw(*args, **kwargs)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(svg.encode("utf-8"))
+            os.replace(tmp, path)
+        except OSError:  # kept charts only save time: a failure costs a drawing next time
+            tmp.unlink(missing_ok=True)
+        return svg
+
+    return kept_or_drawn
+
+
 def figure_svg(figure: Figure) -> str:
     """The figure as an ``<svg>`` element to inline in HTML (no XML prolog, no doctype)."""
     buffer = io.StringIO()
@@ -48,6 +115,7 @@ def figure_svg(figure: Figure) -> str:
     return text[text.index("<svg"):].strip()
 
 
+@_kept
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], axis_label: str,
               log_scale: bool = False) -> str:
     """Horizontal bars, the first label on top, each bar labelled with its value.
@@ -77,6 +145,7 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], axis_l
         return figure_svg(figure)
 
 
+@_kept
 def column_chart(title: str, labels: Sequence[str], values: Sequence[float], axis_label: str,
                  value_labels: bool = False, log_scale: bool = False) -> str:
     """Vertical bars in the order given (years left to right); ``value_labels`` writes each

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -276,11 +277,14 @@ def chart_frames(tables: Mapping[str, pa.Table | pd.DataFrame]) -> dict[str, pa.
 
 
 def write_release_page(folder: Path, version: str, created: str, tables: Mapping[str, pa.Table | pd.DataFrame],
-                       changes: Mapping[str, Any]) -> Path:
-    """Write ``index.html`` into a staged release folder, linking every file it will hold."""
+                       changes: Mapping[str, Any], kept_charts: Path | None = None) -> Path:
+    """Write ``index.html`` into a staged release folder, linking every file it will hold;
+    charts drawn before are read from ``kept_charts`` (:func:`charts.kept_svgs`) when given."""
     tables = chart_frames(tables)
     present, _ = folder_entries(folder, frozenset({OWNER_FILE}))
     files = sorted({*present, PAGE_FILE, *WRITTEN_LATER})
     target = folder / PAGE_FILE
-    target.write_text(render_release_page(version, created, tables, changes, files), encoding="utf-8")
+    with charts.kept_svgs(kept_charts) if kept_charts is not None else nullcontext():
+        page = render_release_page(version, created, tables, changes, files)
+    target.write_text(page, encoding="utf-8")
     return target

@@ -50,10 +50,17 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import __version__
-from pipeline.publish.changes import index_tables, unchanged_version, write_changes
+from pipeline.publish.changes import (
+    compare_release,
+    keep_row_digests,
+    prune_row_digests,
+    try_compare_release,
+    write_changes,
+)
 from pipeline.publish.checksums import (
     UnsafeFile,
     copy_hashed,
@@ -97,6 +104,8 @@ STAGING_PREFIX = ".staging-"
 #: A version folder that was found unlisted and did not verify is renamed with this prefix.
 ASIDE_PREFIX = ".unverified-"
 LOCK_FILE = ".publish.lock"
+#: The charts of the last release page, beside the releases (:func:`pipeline.publish.charts.kept_svgs`).
+CHARTS_DIR = ".charts"
 #: A staging folder with no owner record yet is left alone this long (it is being created).
 STAGING_GRACE_SECONDS = 60.0
 
@@ -395,6 +404,29 @@ def _suite_results(
     return {n: results[n] for n in TABLE_NAMES}, missing
 
 
+def _current_tables(
+    tables: Mapping[str, pd.DataFrame], files: Mapping[str, TableFile] | None
+) -> dict[str, pa.Table | pd.DataFrame]:
+    """The tables to publish as Arrow: the run's Parquet files when there are some (the very
+    bytes staged), else the frames (typed by their schemas when compared)."""
+    return {
+        name: pq.read_table(files[name].path) if files is not None and name in files else tables[name]
+        for name in TABLE_NAMES
+    }
+
+
+def _keep_digests(releases_dir: Path, table_sha256: Mapping[str, str], digests: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Keep the new latest release's row digests for the next run (and only those): a failure
+    costs the next run one hashing of its rows, never this release. A note when it fails."""
+    try:
+        for name in TABLE_NAMES:
+            keep_row_digests(releases_dir, table_sha256[name], digests[name])
+        prune_row_digests(releases_dir, set(table_sha256.values()))
+    except OSError as error:
+        return [f"row digests not kept beside the releases ({error}); the next run hashes its rows again"]
+    return []
+
+
 def publish_release(
     tables: dict[str, pd.DataFrame],
     sources: list[dict[str, Any]],
@@ -427,8 +459,14 @@ def publish_release(
         latest is not None and files is not None and set(files) >= set(TABLE_NAMES)
         and _same_files_as(releases_dir / latest["version"], files)
     )
-    indexed = None if same_files else index_tables(tables)  # rows and digests, once
-    if latest is not None and (same_files or unchanged_version(tables, releases_dir, latest["version"], indexed)):
+    if latest is not None and same_files:
+        return Release(latest["version"], releases_dir / latest["version"], latest["row_counts"], [], notes, unchanged=True)
+    current = _current_tables(tables, files)  # Arrow, once: compared, counted and charted
+    changes = try_compare_release(
+        current, releases_dir / latest["version"] if latest else None,
+        {n: f.sha256 for n, f in files.items()} if files is not None else None,
+    )
+    if latest is not None and changes is not None and changes.unchanged:
         return Release(latest["version"], releases_dir / latest["version"], latest["row_counts"], [], notes, unchanged=True)
     fault_point("before_staging")
     version, staging = reserve_staging(now, releases_dir, current_owner(run_id))
@@ -454,14 +492,17 @@ def publish_release(
             render_validation_html(version, results), encoding="utf-8"
         )
         (staging / "DATA_DICTIONARY.md").write_text(render_dictionary(version), encoding="utf-8")
-        staged = {n: pq.read_table(staging / f"{n}.parquet") for n in TABLE_NAMES}
-        row_counts = {n: staged[n].num_rows for n in TABLE_NAMES}
+        previous_folder = releases_dir / previous["version"] if previous else None
+        if changes is None or changes.previous_folder != previous_folder:  # another run published meanwhile
+            staged = {n: pq.read_table(staging / f"{n}.parquet") for n in TABLE_NAMES}
+            changes = compare_release(staged, previous_folder, table_sha256)
+        arrow = {n: changes.tables[n].table for n in TABLE_NAMES}
+        row_counts = {n: arrow[n].num_rows for n in TABLE_NAMES}
         created = now.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        changes = write_changes(
-            staging, staged, releases_dir / previous["version"] if previous else None, version, indexed
-        )
+        digests = changes.digests()
+        manifest_changes = write_changes(staging, changes, version, digests)
         write_citation(staging, version, created)
-        write_release_page(staging, version, created, staged, changes)
+        write_release_page(staging, version, created, arrow, manifest_changes, kept_charts=releases_dir / CHARTS_DIR)
         descriptor = build_datapackage(table_sha256, version, created, sources)
         (staging / "datapackage.json").write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -481,7 +522,7 @@ def publish_release(
                 {"version": previous["version"], "row_counts": previous["row_counts"]} if previous else None
             ),
             "validation": validation_outcome(results),
-            **changes,  # previous_version, changes (counts per table and op), content_digests
+            **manifest_changes,  # previous_version, changes (counts per table and op), content_digests
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         write_checksums(staging, ignore=frozenset({OWNER_FILE}), known=hashes)
@@ -498,6 +539,7 @@ def publish_release(
             versions["latest"] = version
             _write_versions(releases_dir, versions)
             notes += refresh_catalogue(releases_dir)  # archive, index.json, index.html
+            notes += _keep_digests(releases_dir, table_sha256, digests)
     except BaseException:
         if staging.exists():
             _remove_tree(staging)
