@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from functools import lru_cache
 
 _SMALL_WORDS = frozenset(
     "a an and as at but by for from in into nor of on or over per the to up via vs with".split()
@@ -12,8 +13,10 @@ _SMALL_WORDS = frozenset(
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9$£€¥])|\n+")
 
 
+@lru_cache(maxsize=1 << 16)
 def slugify(text: str) -> str:
-    """Lower-case ASCII slug.
+    """Lower-case ASCII slug (kept for the last 65,536 texts: the same party and organisation
+    names come back across thousands of articles).
 
     >>> slugify("Organisation for the Prohibition of Chemical Weapons")
     'organisation-for-the-prohibition-of-chemical-weapons'
