@@ -10,7 +10,10 @@ from functools import lru_cache
 _SMALL_WORDS = frozenset(
     "a an and as at but by for from in into nor of on or over per the to up via vs with".split()
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9$£€¥])|\n+")
+#: A sentence's end mark followed by its gap (closing quotes and white space before a capital,
+#: a digit or a currency sign), or a line break. The mark is matched (not looked behind for) so
+#: that the regex engine skips to the candidates; a sentence ends where the ``gap`` starts.
+_SENTENCE_END = re.compile(r"[.!?…](?P<gap>[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9$£€¥]))|\n+")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -78,9 +81,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """
     spans, start = [], 0
     for match in _SENTENCE_END.finditer(text):
-        if match.start() > start:
-            spans.append((start, match.start()))
+        end = match.start("gap") if match.group("gap") is not None else match.start()
+        if end > start:
+            spans.append((start, end))
         start = match.end()
     if start < len(text):
         spans.append((start, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
+    return [(s, e) for s, e in spans if not text[s:e].isspace()]

@@ -63,6 +63,7 @@ _MAX_OTHER_WORDS = 2
 _RELATIVE_DAY = re.compile(rf"\b(?:(?P<next>next\s+)?(?P<weekday>{'|'.join(_WEEKDAYS)})|(?P<word>yesterday|today))\b")
 _RELATIVE_YEAR = re.compile(r"\b(?P<which>last|this|next)\s+year\b", re.I)
 _BARE_YEAR = re.compile(rf"(?<![\w$£€.,-])({_YEAR})(?![\w.,%-]\d)")
+_YEAR_IN = re.compile(_YEAR)
 _FUTURE = re.compile(r"\b(?:will|shall|is to|are to|due to|set to|expected to)\b", re.I)
 
 
@@ -136,6 +137,8 @@ def date_of_line(line: str) -> PublishedDate | None:
     >>> date_of_line("LONDON, Nov 3 (Reuters) - Banks agreed.") is None  # no year: not guessed
     True
     """
+    if _YEAR_IN.search(line) is None:  # every date that parses has a year: most lines end here
+        return None
     wire = _WIRE.match(line)
     if wire is not None:
         return _dated(line, wire.start("date"), wire.end("date"))
