@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.compute.collector import paused_cycle_collector
 from pipeline.compute.steps import ArticleSteps
 from pipeline.extract.agreements import PartyMention, assign_clusters
 from pipeline.extract.countries import country_name_of_code
@@ -49,6 +50,7 @@ def agreement_id(doc_id: str, start: int) -> str:
     return f"{doc_id}:a{start}"
 
 
+@paused_cycle_collector()
 def build_raw_articles(raw_dir: Path, steps: ArticleSteps | None = None) -> pd.DataFrame:
     """Inventory of the raw folder and its sub-folders: one row per file or folder, sorted by
     path, each with its status (``ok``, ``skipped``, ``rejected``, ``duplicate``), the reason
@@ -80,6 +82,7 @@ def _record_value(column: str, value: object) -> object:
     return value
 
 
+@paused_cycle_collector()
 def build_documents(
     raw_articles: pd.DataFrame, steps: ArticleSteps | None = None
 ) -> tuple[pd.DataFrame, list[dict]]:
@@ -112,6 +115,7 @@ def build_documents(
     return flagged_frame("documents", rows), problems
 
 
+@paused_cycle_collector()
 def build_organisation_tables(
     documents: pd.DataFrame, steps: ArticleSteps | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -137,6 +141,7 @@ def build_organisation_tables(
     return make_frame("organisation_mentions", mention_rows), make_frame("organisations", org_rows)
 
 
+@paused_cycle_collector()
 def build_monetary_figures(documents: pd.DataFrame, steps: ArticleSteps | None = None) -> pd.DataFrame:
     """``monetary_figures``: every document's figures (``steps``)."""
     found = (steps or ArticleSteps()).monetary_figures(documents["text"])
@@ -223,6 +228,7 @@ def countries_of_organisations(organisations: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+@paused_cycle_collector()
 def build_agreements(
     documents: pd.DataFrame,
     monetary_figures: pd.DataFrame,
