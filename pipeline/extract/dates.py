@@ -88,8 +88,12 @@ def _dateparser_settings() -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1 << 14)
 def parse_day(text: str) -> date | None:
     """A written date (day, month and year all given) as a date, else None. English only.
+    Kept for the last 16,384 texts: ``dateparser`` takes most of a millisecond a call, and
+    the same dates come back across the articles of a corpus (and three times for each day
+    and month without a year, see :func:`_nearest_year_of`).
 
     >>> parse_day("Tue Jan 3, 2012"), parse_day("31st January 2022"), parse_day("2023-07-16")
     (datetime.date(2012, 1, 3), datetime.date(2022, 1, 31), datetime.date(2023, 7, 16))
