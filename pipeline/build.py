@@ -9,10 +9,13 @@ organisations and clustering agreements look across documents, here in this proc
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from pipeline.compute.collector import paused_cycle_collector
 from pipeline.compute.steps import ArticleSteps
 from pipeline.extract.agreements import PartyMention, assign_clusters
 from pipeline.extract.countries import country_name_of_code
@@ -47,6 +50,7 @@ def agreement_id(doc_id: str, start: int) -> str:
     return f"{doc_id}:a{start}"
 
 
+@paused_cycle_collector()
 def build_raw_articles(raw_dir: Path, steps: ArticleSteps | None = None) -> pd.DataFrame:
     """Inventory of the raw folder and its sub-folders: one row per file or folder, sorted by
     path, each with its status (``ok``, ``skipped``, ``rejected``, ``duplicate``), the reason
@@ -78,6 +82,7 @@ def _record_value(column: str, value: object) -> object:
     return value
 
 
+@paused_cycle_collector()
 def build_documents(
     raw_articles: pd.DataFrame, steps: ArticleSteps | None = None
 ) -> tuple[pd.DataFrame, list[dict]]:
@@ -110,6 +115,7 @@ def build_documents(
     return flagged_frame("documents", rows), problems
 
 
+@paused_cycle_collector()
 def build_organisation_tables(
     documents: pd.DataFrame, steps: ArticleSteps | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -135,6 +141,7 @@ def build_organisation_tables(
     return make_frame("organisation_mentions", mention_rows), make_frame("organisations", org_rows)
 
 
+@paused_cycle_collector()
 def build_monetary_figures(documents: pd.DataFrame, steps: ArticleSteps | None = None) -> pd.DataFrame:
     """``monetary_figures``: every document's figures (``steps``)."""
     found = (steps or ArticleSteps()).monetary_figures(documents["text"])
@@ -168,32 +175,45 @@ def figures_by_doc(monetary_figures: pd.DataFrame) -> dict[str, list[MoneyFigure
     """Every document's figures as :class:`MoneyFigure` values, in one pass over the table
     (filtering the table once per document is quadratic in the corpus)."""
     out: dict[str, list[MoneyFigure]] = {}
-    for r in monetary_figures.itertuples(index=False):
-        out.setdefault(r.doc_id, []).append(
+    columns = ("doc_id", "start", "end", "text", "amount", "low", "high", "currency", "qualifier", "multiplier", "per")
+    for doc_id, start, end, text, amount, low, high, currency, qualifier, multiplier, per in column_rows(
+        monetary_figures, columns
+    ):
+        out.setdefault(doc_id, []).append(
             MoneyFigure(
-                start=int(r.start),
-                end=int(r.end),
-                text=r.text,
-                amount=None if pd.isna(r.amount) else float(r.amount),
-                low=None if pd.isna(r.low) else float(r.low),
-                high=None if pd.isna(r.high) else float(r.high),
-                currency=None if pd.isna(r.currency) else r.currency,
-                qualifier=r.qualifier,
-                multiplier=None if pd.isna(r.multiplier) else r.multiplier,
-                per=None if pd.isna(r.per) else r.per,
+                start=int(start),
+                end=int(end),
+                text=text,
+                amount=None if pd.isna(amount) else float(amount),
+                low=None if pd.isna(low) else float(low),
+                high=None if pd.isna(high) else float(high),
+                currency=None if pd.isna(currency) else currency,
+                qualifier=qualifier,
+                multiplier=None if pd.isna(multiplier) else multiplier,
+                per=None if pd.isna(per) else per,
             )
         )
     return out
+
+
+def column_rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """The frame's rows as tuples of the named columns' Python values: each column converted
+    once (``itertuples`` boxes every value of an Arrow-backed column, several times slower).
+
+    >>> list(column_rows(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}), ["b", "a"]))
+    [('x', 1), ('y', 2)]
+    """
+    return zip(*(frame[column].tolist() for column in columns))
 
 
 def party_mentions_by_doc(
     organisation_mentions: pd.DataFrame, organisations: pd.DataFrame
 ) -> dict[str, list[PartyMention]]:
     """Each document's organisation mentions with their canonical names, as possible parties."""
-    name_and_type = dict(zip(organisations["org_id"], zip(organisations["name"], organisations["type"])))
+    name_and_type = dict(zip(organisations["org_id"].tolist(), zip(organisations["name"].tolist(), organisations["type"].tolist())))
     out: dict[str, list[PartyMention]] = {}
-    for r in organisation_mentions.itertuples(index=False):
-        out.setdefault(r.doc_id, []).append(PartyMention(int(r.start), int(r.end), *name_and_type[r.org_id]))
+    for doc_id, start, end, org_id in column_rows(organisation_mentions, ("doc_id", "start", "end", "org_id")):
+        out.setdefault(doc_id, []).append(PartyMention(int(start), int(end), *name_and_type[org_id]))
     return out
 
 
@@ -208,6 +228,7 @@ def countries_of_organisations(organisations: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+@paused_cycle_collector()
 def build_agreements(
     documents: pd.DataFrame,
     monetary_figures: pd.DataFrame,

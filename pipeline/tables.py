@@ -24,14 +24,14 @@ def make_frame(name: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     ['figure_id', 'doc_id', 'text', 'start']
     """
     schema = load_table_schema(name)
+    columns = schema.column_names  # a property that builds its list: read it once, not per row
     rows = list(rows)
-    missing = [c for c in schema.column_names if rows and c not in rows[0]]
+    missing = [c for c in columns if rows and c not in rows[0]]
     if missing:
         raise ValueError(f"{name} rows lack columns {missing}")
-    table = pa.Table.from_pylist(
-        [{c: r.get(c) for c in schema.column_names} for r in rows], schema=schema.arrow_schema
-    )
-    return to_frame(table)
+    # column by column (one list per column, as Arrow stores them), not a dict per row
+    arrays = {c: [r.get(c) for r in rows] for c in columns}
+    return to_frame(pa.Table.from_pydict(arrays, schema=schema.arrow_schema))
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:

@@ -1370,7 +1370,13 @@ def same_real_agreement(a: Agreement, b: Agreement, country_of: dict[str, str] |
     >>> same_real_agreement(deal, told_again, {"Gazprom": "Russia"})
     True
     """
-    sides_a, sides_b = _sides(a.parties, country_of or {}), _sides(b.parties, country_of or {})
+    return _same_real_agreement(a, b, _sides(a.parties, country_of or {}), _sides(b.parties, country_of or {}))
+
+
+def _same_real_agreement(
+    a: Agreement, b: Agreement, sides_a: Sequence[frozenset[str]], sides_b: Sequence[frozenset[str]]
+) -> bool:
+    """:func:`same_real_agreement` given each agreement's sides (found once per agreement)."""
     if a.amount is not None and b.amount is not None:
         if a.currency != b.currency or not same_value(a.amount, b.amount):
             return False
@@ -1400,6 +1406,7 @@ def assign_clusters(
     cluster, so the work grows with the corpus, not with its square.
     """
     items = [(doc_id, a) for doc_id, agreements in agreements_by_doc.items() for a in agreements]
+    sides = [_sides(a.parties, country_of or {}) for _, a in items]  # once per agreement, not per comparison
     parent = list(range(len(items)))
 
     def root(i: int) -> int:
@@ -1418,7 +1425,8 @@ def assign_clusters(
             continue
         reps = representatives.setdefault(block, [])
         match = next(
-            (r for r in reps if items[r][0] != doc_id and same_real_agreement(items[r][1], a, country_of)), None
+            (r for r in reps if items[r][0] != doc_id and _same_real_agreement(items[r][1], a, sides[r], sides[i])),
+            None,
         )
         if match is None:
             reps.append(i)

@@ -63,6 +63,7 @@ _MAX_OTHER_WORDS = 2
 _RELATIVE_DAY = re.compile(rf"\b(?:(?P<next>next\s+)?(?P<weekday>{'|'.join(_WEEKDAYS)})|(?P<word>yesterday|today))\b")
 _RELATIVE_YEAR = re.compile(r"\b(?P<which>last|this|next)\s+year\b", re.I)
 _BARE_YEAR = re.compile(rf"(?<![\w$£€.,-])({_YEAR})(?![\w.,%-]\d)")
+_YEAR_IN = re.compile(_YEAR)
 _FUTURE = re.compile(r"\b(?:will|shall|is to|are to|due to|set to|expected to)\b", re.I)
 
 
@@ -87,8 +88,12 @@ def _dateparser_settings() -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1 << 14)
 def parse_day(text: str) -> date | None:
     """A written date (day, month and year all given) as a date, else None. English only.
+    Kept for the last 16,384 texts: ``dateparser`` takes most of a millisecond a call, and
+    the same dates come back across the articles of a corpus (and three times for each day
+    and month without a year, see :func:`_nearest_year_of`).
 
     >>> parse_day("Tue Jan 3, 2012"), parse_day("31st January 2022"), parse_day("2023-07-16")
     (datetime.date(2012, 1, 3), datetime.date(2022, 1, 31), datetime.date(2023, 7, 16))
@@ -136,6 +141,8 @@ def date_of_line(line: str) -> PublishedDate | None:
     >>> date_of_line("LONDON, Nov 3 (Reuters) - Banks agreed.") is None  # no year: not guessed
     True
     """
+    if _YEAR_IN.search(line) is None:  # every date that parses has a year: most lines end here
+        return None
     wire = _WIRE.match(line)
     if wire is not None:
         return _dated(line, wire.start("date"), wire.end("date"))

@@ -916,7 +916,8 @@ def resolve_organisations(
         entry = finder.entries.get(k)
         name = entry.name if entry else fullest.get(k) or sorted(surfaces[k])[0]
         aliases = set(surfaces[k]) | (set(entry.aliases) if entry else set())
-        aliases = sorted({a for a in aliases if normalise_org_name(a) != normalise_org_name(name)})
+        normal_name = normalise_org_name(name)
+        aliases = sorted({a for a in aliases if normalise_org_name(a) != normal_name})
         org_id = slugify(name)
         while org_id in used_ids:
             org_id += "-2"
