@@ -20,7 +20,12 @@ from pipeline.ingest.cleaning import CleanedDocument
 SIDECAR, TEXT = "sidecar", "text"
 
 
-def _present(value: Any) -> Any:
+def present(value: Any) -> Any:
+    """A cell's value, None when empty (null, NaN, pandas' NA); lists and dicts as they are.
+
+    >>> present(float("nan")), present(["a"]), present("x")
+    (None, ['a'], 'x')
+    """
     return None if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)) else value
 
 
@@ -36,7 +41,7 @@ def publication_columns(raw: Any, cleaned: CleanedDocument) -> dict[str, Any]:
     >>> cols["published_at"], cols["published_source"], cols["published_evidence"]
     ('2016-03-02', 'text', 'March 2, 2016')
     """
-    url, outlet, published = (_present(getattr(raw, k, None)) for k in ("url", "outlet", "published"))
+    url, outlet, published = (present(getattr(raw, k, None)) for k in ("url", "outlet", "published"))
     columns: dict[str, Any] = {
         "url": url, "outlet": outlet, "published_at": published, "published_source": SIDECAR if published else None,
         "published_evidence": None, "published_evidence_start": None, "published_evidence_end": None,
@@ -58,7 +63,7 @@ def publication_day(published_at: Any) -> date | None:
     >>> publication_day("2015-09-01T23:30:00-05:00"), publication_day(None)
     (datetime.date(2015, 9, 1), None)
     """
-    value = _present(published_at)
+    value = present(published_at)
     return date.fromisoformat(value[:10]) if isinstance(value, str) else None
 
 
@@ -76,7 +81,7 @@ def with_usd(rows: Iterable[Mapping[str, Any]], documents: pd.DataFrame, rates: 
     days = publication_days(documents)
     out = []
     for row in rows:
-        usd = rates.to_usd(_present(row.get("amount")), _present(row.get("currency")), days.get(row["doc_id"]))
+        usd = rates.to_usd(present(row.get("amount")), present(row.get("currency")), days.get(row["doc_id"]))
         out.append(
             {
                 **row,
@@ -104,8 +109,8 @@ def with_agreement_time(
     for row in rows:
         published = days.get(row["doc_id"])
         starts = [int(row["start"])] + [int(m["start"]) for m in row.get("mentions") or [] if int(m["start"]) != int(row["start"])]
-        time = agreement_time(texts[row["doc_id"]], starts, published, _present(row.get("year")), evidence.get(row["doc_id"]))
-        usd = rates.to_usd(_present(row.get("amount")), _present(row.get("currency")), published)
+        time = agreement_time(texts[row["doc_id"]], starts, published, present(row.get("year")), evidence.get(row["doc_id"]))
+        usd = rates.to_usd(present(row.get("amount")), present(row.get("currency")), published)
         out.append({**row, "year": time.year, "date": time.day.isoformat() if time.day else None, "amount_usd": usd.amount_usd})
     return out
 

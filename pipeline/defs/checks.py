@@ -111,7 +111,7 @@ def validated(
     A run whose files equal an earlier run's (the same suite on the same bytes of every
     table it reads, the same previous release) takes that run's result from the store of
     results (:func:`pipeline.quality.validation.kept_result`) instead of validating again;
-    the check's metadata says so (``validated``: ``reused``)."""
+    the step's log says which ("validated" or "reused the result of the same bytes")."""
     previous = latest_release(settings.output_path / "releases")
     counts = previous["row_counts"] if previous else None
     try:

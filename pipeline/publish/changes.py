@@ -344,17 +344,19 @@ def prune_row_digests(releases_dir: Path, keep: set[str]) -> None:
 # A whole release ------------------------------------------------------------------------
 
 
-def release_file_sha256(folder: Path, name: str) -> str:
-    """The sha256 of table ``name``'s Parquet file in a published release: as its manifest
-    records it, else read from the file."""
+def release_files_sha256(folder: Path) -> dict[str, str]:
+    """The sha256 of each table's Parquet file in a published release: as its manifest
+    records it (the manifest read once), else read from the file."""
     try:
         files = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("files") or {}
-        recorded = files[f"{name}.parquet"]["sha256"]
-        if isinstance(recorded, str) and len(recorded) == 64:
-            return recorded
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
-    return sha256_file(folder / f"{name}.parquet")
+    except (OSError, ValueError, AttributeError):
+        files = {}
+    digests = {}
+    for name in TABLE_NAMES:
+        entry = files.get(f"{name}.parquet") if isinstance(files, dict) else None
+        recorded = entry.get("sha256") if isinstance(entry, dict) else None
+        digests[name] = recorded if isinstance(recorded, str) and len(recorded) == 64 else sha256_file(folder / f"{name}.parquet")
+    return digests
 
 
 @dataclass
@@ -363,6 +365,8 @@ class ReleaseChanges:
 
     previous_folder: Path | None
     tables: dict[str, TableChanges]
+    #: The previous release's table files' sha256 (:func:`release_files_sha256`).
+    previous_sha256: dict[str, str] = field(default_factory=dict)
 
     @property
     def unchanged(self) -> bool:
@@ -377,7 +381,7 @@ class ReleaseChanges:
             previous = None
             if changes.kept and self.previous_folder is not None:
                 previous = kept_row_digests(
-                    self.previous_folder.parent, release_file_sha256(self.previous_folder, name), changes.previous_ids
+                    self.previous_folder.parent, self.previous_sha256[name], changes.previous_ids
                 )
             result[name] = changes.digests(previous)
         return result
@@ -390,14 +394,15 @@ def compare_release(
     """Every release table against the previous release's Parquet files; a table whose file
     sha256 (``file_sha256``, when known) is the previous file's is not read again."""
     compared = {}
+    previous_sha256 = release_files_sha256(previous_folder) if previous_folder is not None else {}
     for name in TABLE_NAMES:
         if previous_folder is None:
             compared[name] = compare_table(name, tables[name], None)
-        elif file_sha256 is not None and file_sha256.get(name) == release_file_sha256(previous_folder, name):
+        elif file_sha256 is not None and file_sha256.get(name) == previous_sha256[name]:
             compared[name] = unchanged_table(name, tables[name])
         else:
             compared[name] = compare_table(name, tables[name], pq.read_table(previous_folder / f"{name}.parquet"))
-    return ReleaseChanges(previous_folder, compared)
+    return ReleaseChanges(previous_folder, compared, previous_sha256)
 
 
 def try_compare_release(

@@ -27,6 +27,7 @@ import pandas as pd
 
 from pipeline.extract.countries import default_country_forms
 from pipeline.extract.rates import default_rate_table, rate_is_source_rate, usd_is_amount_times_rate
+from pipeline.provenance import present
 from pipeline.schemas import TABLE_NAMES, load_table_schema
 from pipeline.quality.flags import (
     FLAGS_COLUMN,
@@ -276,11 +277,6 @@ def _iso_day(value: Any) -> date | None:
         return None
 
 
-def present(value: Any) -> Any:
-    """A cell's value, None when empty."""
-    return None if pd.isna(value) else value
-
-
 def _same_value(a: tuple[Any, Any], b: tuple[Any, Any]) -> bool:
     amounts = (pd.isna(a[0]) and pd.isna(b[0])) or (
         pd.notna(a[0]) and pd.notna(b[0]) and math.isclose(float(a[0]), float(b[0]), rel_tol=1e-9)
@@ -490,7 +486,7 @@ KEPT_RESULTS = 40
 
 
 def keep_result(store: Path, key: str, result: SuiteResult, kept: int = KEPT_RESULTS) -> None:
-    """Keep ``result`` in ``store`` as ``<key>.json``; only the ``kept`` newest stay.
+    """Keep ``result`` in ``store`` as ``<key>.validation.json``; only the ``kept`` newest stay.
 
     The same key means the same suite on the same bytes of every table it reads: a later
     run whose tables equal an earlier run's reads the result instead of validating again.
