@@ -22,7 +22,7 @@ from pipeline.extract.countries import country_name_of_code
 from pipeline.extract.money import MoneyFigure
 from pipeline.extract.organisations import resolve_organisations
 from pipeline.ingest.sources import OK, RawArticle, read_raw_folder
-from pipeline.provenance import publication_columns, with_agreement_time, with_usd
+from pipeline.provenance import agreement_times_inputs, publication_columns, with_agreement_time, with_usd
 from pipeline.quality.flags import flagged_frame
 from pipeline.tables import make_frame
 
@@ -237,12 +237,13 @@ def build_agreements(
     steps: ArticleSteps | None = None,
 ) -> pd.DataFrame:
     """``agreements``: found per document (``steps``) with its figures and organisations,
-    then clustered across documents."""
+    then clustered across documents, then dated (``steps`` again)."""
+    steps = steps or ArticleSteps()
     parties = party_mentions_by_doc(organisation_mentions, organisations)
     figures = figures_by_doc(monetary_figures)
     doc_ids = documents["doc_id"].tolist()
     inputs = ((text, figures.get(d, []), parties.get(d, [])) for d, text in zip(doc_ids, documents["text"]))
-    found = dict(zip(doc_ids, (steps or ArticleSteps()).agreements(inputs)))
+    found = dict(zip(doc_ids, steps.agreements(inputs)))
     rows = [
         {
             "agreement_id": agreement_id(doc_id, a.start),
@@ -264,7 +265,9 @@ def build_agreements(
         for doc_id, agreements in assign_clusters(found, countries_of_organisations(organisations)).items()
         for a in agreements
     ]
-    return flagged_frame("agreements", with_agreement_time(rows, documents))
+    dating = agreement_times_inputs(rows, documents)
+    times = dict(zip(dating, steps.agreement_times(dating.values())))
+    return flagged_frame("agreements", with_agreement_time(rows, documents, times=times))
 
 
 def build_tables(raw_dir: Path, steps: ArticleSteps | None = None) -> tuple[dict[str, pd.DataFrame], list[dict]]:

@@ -95,23 +95,71 @@ def with_usd(rows: Iterable[Mapping[str, Any]], documents: pd.DataFrame, rates: 
     return out
 
 
-def with_agreement_time(
-    rows: Iterable[Mapping[str, Any]], documents: pd.DataFrame, rates: RateTable | None = None
-) -> list[dict[str, Any]]:
-    """``agreements`` rows with ``year`` and ``date`` from the sentence that names the
-    agreement (relative days resolved against the publication day), and ``amount_usd``
-    of the value at the publication day's rate."""
-    rates = rates or default_rate_table()
+#: One article's input to dating its agreements: the text, the publication day (ISO) or None,
+#: the span of the publication date's own evidence or None, and for each agreement its mention
+#: starts (its own first) and the extractor's year.
+AgreementTimesInput = tuple[str, "str | None", "tuple[int, int] | None", list[tuple[list[int], "int | None"]]]
+
+
+def agreement_times_inputs(rows: Iterable[Mapping[str, Any]], documents: pd.DataFrame) -> dict[str, AgreementTimesInput]:
+    """doc_id -> what :func:`agreement_times` reads of that article's ``agreements`` rows (in
+    row order), for the documents that have rows."""
     days = publication_days(documents)
     texts = dict(zip(documents["doc_id"], documents["text"]))
     evidence = _evidence_spans(documents)
+    out: dict[str, AgreementTimesInput] = {}
+    for row in rows:
+        doc_id = row["doc_id"]
+        if doc_id not in out:
+            day = days.get(doc_id)
+            out[doc_id] = (texts[doc_id], day.isoformat() if day else None, evidence.get(doc_id), [])
+        start = int(row["start"])
+        starts = [start] + [int(m["start"]) for m in row.get("mentions") or [] if int(m["start"]) != start]
+        out[doc_id][3].append((starts, present(row.get("year"))))
+    return out
+
+
+def agreement_times(item: AgreementTimesInput) -> list[tuple[int | None, str | None]]:
+    """``(year, ISO day)`` of each agreement of one article, from the sentence that names it
+    (relative days resolved against the publication day): a pure function of the article,
+    so a per-article step that can be cached.
+
+    >>> text = "Lead.\\n\\nIran and Iraq signed the gas deal on Tuesday in Baghdad."
+    >>> agreement_times((text, "2021-03-12", None, [([text.index("gas deal")], None)]))
+    [(2021, '2021-03-09')]
+    """
+    text, published, skip, agreements = item
+    day = date.fromisoformat(published) if published else None
+    out = []
+    for starts, year in agreements:
+        time = agreement_time(text, starts, day, year, tuple(skip) if skip else None)
+        out.append((time.year, time.day.isoformat() if time.day else None))
+    return out
+
+
+def with_agreement_time(
+    rows: Iterable[Mapping[str, Any]],
+    documents: pd.DataFrame,
+    rates: RateTable | None = None,
+    times: Mapping[str, list[tuple[int | None, str | None]]] | None = None,
+) -> list[dict[str, Any]]:
+    """``agreements`` rows with ``year`` and ``date`` from the sentence that names the
+    agreement (relative days resolved against the publication day), and ``amount_usd``
+    of the value at the publication day's rate. ``times`` holds each document's
+    :func:`agreement_times` when computed already (e.g. cached), else they are computed here."""
+    rates = rates or default_rate_table()
+    rows = list(rows)
+    if times is None:
+        times = {d: agreement_times(item) for d, item in agreement_times_inputs(rows, documents).items()}
+    days = publication_days(documents)
+    taken: dict[str, int] = {}
     out = []
     for row in rows:
-        published = days.get(row["doc_id"])
-        starts = [int(row["start"])] + [int(m["start"]) for m in row.get("mentions") or [] if int(m["start"]) != int(row["start"])]
-        time = agreement_time(texts[row["doc_id"]], starts, published, present(row.get("year")), evidence.get(row["doc_id"]))
-        usd = rates.to_usd(present(row.get("amount")), present(row.get("currency")), published)
-        out.append({**row, "year": time.year, "date": time.day.isoformat() if time.day else None, "amount_usd": usd.amount_usd})
+        doc_id = row["doc_id"]
+        index = taken[doc_id] = taken.get(doc_id, -1) + 1
+        year, day = times[doc_id][index]
+        usd = rates.to_usd(present(row.get("amount")), present(row.get("currency")), days.get(doc_id))
+        out.append({**row, "year": year, "date": day, "amount_usd": usd.amount_usd})
     return out
 
 
@@ -126,4 +174,4 @@ def _evidence_spans(documents: pd.DataFrame) -> dict[str, tuple[int, int]]:
     }
 
 
-__all__ = ["SIDECAR", "TEXT", "publication_columns", "publication_day", "publication_days", "with_agreement_time", "with_usd"]
+__all__ = ["SIDECAR", "TEXT", "AgreementTimesInput", "agreement_times", "agreement_times_inputs", "publication_columns", "publication_day", "publication_days", "with_agreement_time", "with_usd"]

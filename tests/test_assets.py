@@ -9,6 +9,7 @@ from pipeline.defs.assets import documents, monetary_figures, organisation_table
 from pipeline.defs.checks import documents_checks, monetary_figures_checks
 from pipeline.defs.compute import ComputeResource
 from pipeline.defs.resources import ParquetIOManager, PipelineSettings
+from pipeline.defs.validation import ValidationResource
 
 
 def _value(output):
@@ -47,7 +48,9 @@ def _checks(check, settings: PipelineSettings, **tables: pd.DataFrame) -> dict[s
     io = ParquetIOManager(base_dir=str(settings.tables_path))
     with dg.instance_for_test() as instance:
         context = dg.build_asset_check_context(instance=instance)
-        return {r.check_name: r for r in check(context, settings=settings, parquet_io_manager=io, **tables)}
+        # called directly, the resource is not set up: no worker, the check validates here
+        return {r.check_name: r for r in check(context, settings=settings, parquet_io_manager=io,
+                                               validation=ValidationResource(), **tables)}
 
 
 def test_suite_checks_called_directly_pass_and_fail(articles_dir, tmp_path):

@@ -16,7 +16,7 @@ from pipeline.build import (
     build_raw_articles,
 )
 from pipeline.compute.steps import ArticleSteps
-from pipeline.extract.cache import ExtractionCache, extractor_code_version, extractor_files, files_digest
+from pipeline.extract.cache import ExtractionCache, encode, extractor_code_version, extractor_files, files_digest
 
 
 
@@ -39,11 +39,13 @@ def test_cached_results_equal_fresh_extraction_and_are_reused(raw_dir, tmp_path)
     fresh = build_with(raw_dir, None)
     first = ExtractionCache(tmp_path / "cache")
     assert_same_tables(build_with(raw_dir, first), fresh)
-    # four steps, five articles; the documents step finds the texts the inventory cleaned
-    assert first.misses == 4 * 5 and first.hits == 5
+    # five steps (cleaning, organisations, money, agreements, their dates), five articles
+    # (each with agreements); the documents step finds the texts the inventory cleaned
+    assert fresh["agreements"]["doc_id"].nunique() == 5
+    assert first.misses == 5 * 5 and first.hits == 5
     second = ExtractionCache(tmp_path / "cache")
     assert_same_tables(build_with(raw_dir, second), fresh)
-    assert second.hits == 5 * 5 and second.misses == 0
+    assert second.hits == 6 * 5 and second.misses == 0
 
 
 def test_one_changed_article_is_extracted_again_alone(raw_dir, tmp_path):
@@ -53,9 +55,9 @@ def test_one_changed_article_is_extracted_again_alone(raw_dir, tmp_path):
                        encoding="utf-8")
     cache = ExtractionCache(tmp_path / "cache")
     tables = build_with(raw_dir, cache)
-    # cleaning, organisations and money: that article only; agreements: that article, plus
-    # any other whose organisations' canonical names the new text changed (none here)
-    assert cache.misses == 4 and cache.hits == 4 * 4 + 5  # + the documents step's cleaning
+    # cleaning, organisations, money and dates: that article only; agreements: that article,
+    # plus any other whose organisations' canonical names the new text changed (none here)
+    assert cache.misses == 5 and cache.hits == 5 * 4 + 5  # + the documents step's cleaning
     assert_same_tables(tables, build_with(raw_dir, None))
 
 
@@ -63,7 +65,7 @@ def test_a_new_code_version_extracts_everything_and_drops_the_old_results(raw_di
     build_with(raw_dir, ExtractionCache(tmp_path / "cache", code_version="1+aaa"))
     cache = ExtractionCache(tmp_path / "cache", code_version="1+bbb")
     build_with(raw_dir, cache)
-    assert cache.misses == 4 * 5 and cache.hits == 5  # only the documents step's cleaning, done by the inventory
+    assert cache.misses == 5 * 5 and cache.hits == 5  # only the documents step's cleaning, done by the inventory
     assert [p.name for p in (tmp_path / "cache").iterdir()] == ["1+bbb"]
 
 
@@ -87,7 +89,7 @@ def test_an_unreadable_result_is_extracted_again(raw_dir, tmp_path):
     build_with(raw_dir, ExtractionCache(tmp_path / "cache"))
     cache = ExtractionCache(tmp_path / "cache")
     (key,) = cache.connection.execute("SELECT key FROM results WHERE step = 'money' LIMIT 1").fetchone()
-    cache.put_many("money", [(key, '[{"start": 1, "en')])  # a half-written result
+    cache.put_many("money", [(key, encode([])[:-1])])  # a half-written result
     tables = build_with(raw_dir, cache)
     assert cache.misses == 1
     assert_same_tables(tables, build_with(raw_dir, None))
@@ -101,7 +103,7 @@ def test_an_unreadable_database_is_replaced(raw_dir, tmp_path):
         path.write_bytes(b"not a database at all" * 100)
     cache = ExtractionCache(tmp_path / "cache")
     tables = build_with(raw_dir, cache)
-    assert (cache.hits, cache.misses) == (5, 4 * 5)  # nothing read from the old file; the documents step reuses the inventory's cleaning
+    assert (cache.hits, cache.misses) == (5, 5 * 5)  # nothing read from the old file; the documents step reuses the inventory's cleaning
     assert_same_tables(tables, build_with(raw_dir, None))
 
 
@@ -111,8 +113,8 @@ def test_results_no_article_uses_any_more_are_pruned(raw_dir, tmp_path):
     gone.unlink()
     cache = ExtractionCache(tmp_path / "cache")
     build_with(raw_dir, cache)
-    assert cache.prune_unused() == 4  # the removed article's cleaning, organisations, money, agreements
-    assert cache.count() == 4 * 4
+    assert cache.prune_unused() == 5  # the removed article's cleaning, organisations, money, agreements, dates
+    assert cache.count() == 5 * 4
     again = ExtractionCache(tmp_path / "cache")
     build_with(raw_dir, again)
     assert again.misses == 0 and again.prune_unused() == 0

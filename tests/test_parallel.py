@@ -48,11 +48,13 @@ def test_cache_hits_are_answered_here_and_misses_extracted_by_the_pool(corpus, t
     # windows of 30 articles: the corpus is read, sent and stored in three parts
     first = ArticleSteps(LocalPoolExecutor(2), ExtractionCache(tmp_path / "cache"), window=30)
     cold, _ = build_tables(corpus, first)
+    dated = cold["agreements"]["doc_id"].nunique()  # the articles whose agreements are dated
+    assert 0 < dated <= n
     # the documents step finds the texts the inventory cleaned (its duplicate test)
-    assert (first.cache.hits, first.cache.misses) == (n, 4 * n)
+    assert (first.cache.hits, first.cache.misses) == (n, 4 * n + dated)
     second = ArticleSteps(LocalPoolExecutor(2), ExtractionCache(tmp_path / "cache"))
     warm, _ = build_tables(corpus, second)
-    assert (second.cache.hits, second.cache.misses) == (5 * n, 0)
+    assert (second.cache.hits, second.cache.misses) == (5 * n + dated, 0)
     assert_same_tables(warm, cold)
     assert_same_tables(cold, build_tables(corpus, ArticleSteps(SerialExecutor()))[0])
 
@@ -62,8 +64,8 @@ def test_a_few_articles_are_extracted_in_this_process(raw_dir, monkeypatch):
     before = steps_module.batches_run
     tables, _ = build_tables(raw_dir, ArticleSteps(LocalPoolExecutor(2)))
     # one batch per step, here (cleaning twice: the inventory's and, with no cache, the
-    # documents'): no pool started
-    assert steps_module.batches_run == before + 5
+    # documents'; agreements found, then dated): no pool started
+    assert steps_module.batches_run == before + 6
     assert_same_tables(tables, build_tables(raw_dir)[0])
 
 

@@ -21,6 +21,7 @@ from pipeline.extract.cache import ExtractionCache, input_key
 from pipeline.extract.money import MoneyFigure, find_monetary_figures
 from pipeline.extract.organisations import OrgMention, extraction_mode, find_organisation_mentions
 from pipeline.ingest.cleaning import CleanedDocument, clean_text
+from pipeline.provenance import AgreementTimesInput, agreement_times
 
 #: Told how far a step has gone: ``(step, articles done, articles in the input so far)``.
 Progress = Callable[[str, int, int], None]
@@ -58,6 +59,7 @@ STEP_FUNCTIONS: dict[str, Callable[[list[Any], str], list[Any]]] = {
     "agreements": lambda items, mode: [
         find_agreements(text, figures, organisations=parties) for text, figures, parties in items
     ],
+    "agreement_times": lambda items, mode: [agreement_times(item) for item in items],
 }
 
 
@@ -126,6 +128,10 @@ class ArticleSteps:
             "agreements",
             (((text, figures, parties), input_key(text, list(figures), list(parties))) for text, figures, parties in inputs),
         )
+
+    def agreement_times(self, inputs: Iterable[AgreementTimesInput]) -> list[list[tuple[int | None, str | None]]]:
+        """Each article's agreements dated (see :func:`pipeline.provenance.agreement_times`)."""
+        return self._run("agreement_times", ((item, input_key(item[0], list(item[1:]))) for item in inputs))
 
     def _run(self, step: str, keyed: Iterable[tuple[Any, str]]) -> list[Any]:
         """Results of ``step`` for every (item, key), read from the input in windows of

@@ -17,6 +17,7 @@ from pipeline.defs.checks import SUITE_CHECKS
 from pipeline.defs.compute import compute_from_environment
 from pipeline.defs.release import release
 from pipeline.defs.resources import ParquetIOManager, PipelineSettings, default_output_dir, default_raw_dir
+from pipeline.defs.validation import ValidationResource
 
 ASSETS = [raw_articles, documents, organisation_tables, monetary_figures, agreements, release]
 RELEASE_JOB = "publish_release_job"
@@ -44,6 +45,7 @@ def build_definitions(raw_dir: str | None = None, output_dir: str | None = None)
             "settings": settings,
             "compute": compute_from_environment(),
             "parquet_io_manager": ParquetIOManager(base_dir=str(settings.tables_path)),
+            "validation": ValidationResource(),
         },
     )
 

@@ -20,6 +20,7 @@ import dagster as dg
 import pandas as pd
 
 from pipeline.defs.resources import ParquetIOManager, PipelineSettings
+from pipeline.defs.validation import ValidationResource
 from pipeline.publish.release import latest_release
 from pipeline.quality.validation import (
     SuiteResult,
@@ -104,6 +105,7 @@ def validated(
     settings: PipelineSettings,
     io: ParquetIOManager,
     tables: dict[str, pd.DataFrame],
+    validation: ValidationResource | None = None,
 ) -> SuiteResult:
     """Validate table ``name`` once, and keep the result beside its Parquet file for the
     release step (when the run's files of every table the suite reads are known).
@@ -111,7 +113,9 @@ def validated(
     A run whose files equal an earlier run's (the same suite on the same bytes of every
     table it reads, the same previous release) takes that run's result from the store of
     results (:func:`pipeline.quality.validation.kept_result`) instead of validating again;
-    the step's log says which ("validated" or "reused the result of the same bytes")."""
+    the step's log says which ("validated" or "reused the result of the same bytes").
+    ``validation`` validates in the run's worker process when it has one (same files, same
+    result), else this process does."""
     previous = latest_release(settings.output_path / "releases")
     counts = previous["row_counts"] if previous else None
     try:
@@ -126,7 +130,10 @@ def validated(
     result = kept_result(store, key)
     context.log.info(f"{name}: {'reused the result of the same bytes' if result else 'validated'}")
     if result is None:
-        result = validate_table(name, tables[name], tables, counts)
+        if validation is not None:
+            result = validation.validate(name, {t: f.path for t, f in files.items()}, counts, context.log)
+        if result is None:
+            result = validate_table(name, tables[name], tables, counts)
         keep_result(store, key, result)
     store_result(files[name].path, key, result)
     return result
@@ -159,9 +166,10 @@ def _ins(*names: str) -> dict[str, dg.AssetIn]:
 )
 def documents_checks(
     context: dg.AssetCheckExecutionContext, settings: PipelineSettings, parquet_io_manager: dg.ResourceParam[ParquetIOManager],
+    validation: ValidationResource,
     documents: pd.DataFrame,
 ) -> Iterator[dg.AssetCheckResult]:
-    yield from check_results(validated("documents", context, settings, parquet_io_manager, {"documents": documents}))
+    yield from check_results(validated("documents", context, settings, parquet_io_manager, {"documents": documents}, validation))
 
 
 @dg.multi_asset_check(
@@ -174,11 +182,12 @@ def documents_checks(
 )
 def organisation_tables_checks(
     context: dg.AssetCheckExecutionContext, settings: PipelineSettings, parquet_io_manager: dg.ResourceParam[ParquetIOManager],
+    validation: ValidationResource,
     organisations: pd.DataFrame, organisation_mentions: pd.DataFrame, documents: pd.DataFrame,
 ) -> Iterator[dg.AssetCheckResult]:
     tables = {"organisations": organisations, "organisation_mentions": organisation_mentions, "documents": documents}
     for name in ("organisations", "organisation_mentions"):
-        yield from check_results(validated(name, context, settings, parquet_io_manager, tables))
+        yield from check_results(validated(name, context, settings, parquet_io_manager, tables, validation))
 
 
 @dg.multi_asset_check(
@@ -187,10 +196,11 @@ def organisation_tables_checks(
 )
 def monetary_figures_checks(
     context: dg.AssetCheckExecutionContext, settings: PipelineSettings, parquet_io_manager: dg.ResourceParam[ParquetIOManager],
+    validation: ValidationResource,
     monetary_figures: pd.DataFrame, documents: pd.DataFrame,
 ) -> Iterator[dg.AssetCheckResult]:
     tables = {"monetary_figures": monetary_figures, "documents": documents}
-    yield from check_results(validated("monetary_figures", context, settings, parquet_io_manager, tables))
+    yield from check_results(validated("monetary_figures", context, settings, parquet_io_manager, tables, validation))
 
 
 @dg.multi_asset_check(
@@ -199,11 +209,12 @@ def monetary_figures_checks(
 )
 def agreements_checks(
     context: dg.AssetCheckExecutionContext, settings: PipelineSettings, parquet_io_manager: dg.ResourceParam[ParquetIOManager],
+    validation: ValidationResource,
     agreements: pd.DataFrame, documents: pd.DataFrame, monetary_figures: pd.DataFrame, organisations: pd.DataFrame,
 ) -> Iterator[dg.AssetCheckResult]:
     tables = {"agreements": agreements, "documents": documents, "monetary_figures": monetary_figures,
               "organisations": organisations}
-    yield from check_results(validated("agreements", context, settings, parquet_io_manager, tables))
+    yield from check_results(validated("agreements", context, settings, parquet_io_manager, tables, validation))
 
 
 SUITE_CHECKS = [

@@ -45,9 +45,12 @@ def _listing(releases_dir: Path) -> dict[str, Any]:
 
 
 def _previous_index(releases_dir: Path) -> dict[str, dict[str, Any]]:
-    """Entries of the index.json in place, by version (to reuse archive hashes)."""
+    """Entries of the index.json in place, by version (to reuse archive hashes and the
+    entries of versions already listed); none when it was written in another format."""
     try:
         data = json.loads((releases_dir / INDEX_FILE).read_text(encoding="utf-8"))
+        if data.get("format") != INDEX_FORMAT:
+            return {}
         return {v["version"]: v for v in data["versions"] if isinstance(v, dict) and "version" in v}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
@@ -121,9 +124,13 @@ def build_index(releases_dir: Path, rehash: bool = False) -> tuple[dict[str, Any
             notes.append(f"versions.json lists {item!r}, which is not a version folder; left out of {INDEX_FILE}")
             continue
         try:
-            archive = ensure_archive(releases_dir, version, item.get("created"),
-                                     (known.get(version) or {}).get("archive"), rehash)
-            entries.append(version_entry(releases_dir, version, archive))
+            listed = known.get(version) or {}
+            archive = ensure_archive(releases_dir, version, item.get("created"), listed.get("archive"), rehash)
+            # a version folder is never modified: its entry, once listed with the same archive,
+            # is reused (reading every manifest again grows with the number of releases);
+            # ``rehash`` (python -m pipeline catalogue) reads them all again
+            reuse = not rehash and listed.get("archive") == archive and listed.get("path") == f"{version}/"
+            entries.append(listed if reuse else version_entry(releases_dir, version, archive))
         except (OSError, ValueError) as error:
             notes.append(f"{version} left out of {INDEX_FILE}: {error}")
     latest = listing.get("latest") if any(e["version"] == listing.get("latest") for e in entries) else None

@@ -20,13 +20,14 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
 import pandas as pd
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+
+if TYPE_CHECKING:  # matplotlib itself is imported only to draw (half a second): kept charts need none of it
+    from matplotlib.figure import Figure
 
 #: rcParams for every chart: deterministic ids, real text, no mathtext, no remote fonts.
 CHART_STYLE: dict[str, object] = {
@@ -50,7 +51,7 @@ WIDE_RANGE = 100
 
 
 #: What a chart's bytes depend on besides its arguments: this module's code and matplotlib's.
-_CODE = hashlib.sha256(Path(__file__).read_bytes() + matplotlib.__version__.encode()).hexdigest()
+_CODE = hashlib.sha256(Path(__file__).read_bytes() + version("matplotlib").encode()).hexdigest()
 #: The folder of kept charts and the names used in the current :func:`kept_svgs` block.
 _KEPT: ContextVar[tuple[Path, set[str]] | None] = ContextVar("kept_svgs", default=None)
 
@@ -107,6 +108,9 @@ def _kept(draw: Callable[..., str]) -> Callable[..., str]:
 
 def figure_svg(figure: Figure) -> str:
     """The figure as an ``<svg>`` element to inline in HTML (no XML prolog, no doctype)."""
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
     buffer = io.StringIO()
     with matplotlib.rc_context(CHART_STYLE):
         FigureCanvasSVG(figure)
@@ -124,6 +128,10 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], axis_l
     >>> svg.startswith("<svg") and "treaty" in svg and svg == bar_chart("Agreements by kind", ["deal", "treaty"], [3, 1], "agreements")
     True
     """
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+
     with matplotlib.rc_context(CHART_STYLE):
         figure = Figure(figsize=(5.6, 0.9 + 0.28 * max(len(labels), 1)))
         axes = figure.add_subplot()
@@ -151,6 +159,10 @@ def column_chart(title: str, labels: Sequence[str], values: Sequence[float], axi
     """Vertical bars in the order given (years left to right); ``value_labels`` writes each
     value above its bar and the axis ticks in short forms (``3.2 bn``); ``log_scale`` keeps
     bars of very different sizes visible."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+
     with matplotlib.rc_context(CHART_STYLE):
         figure = Figure(figsize=(5.6, 2.6))
         axes = figure.add_subplot()

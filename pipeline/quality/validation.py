@@ -179,6 +179,17 @@ def _gx_context() -> Any:
     return context
 
 
+def prepare_validation() -> None:
+    """What every validation needs first, done before the first table (the validation
+    worker does it while the run's first assets are built): import GX, make its context and
+    each table's batch definition, read the suites, the USD rates and the country names."""
+    for name in TABLE_NAMES:
+        _gx_batch_definition(name)
+        load_suite(name)
+    default_rate_table()
+    default_country_forms()
+
+
 def suite_parameters(
     tables: dict[str, pd.DataFrame], previous_counts: dict[str, int] | None = None
 ) -> dict[str, Any]:

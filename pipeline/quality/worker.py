@@ -1,0 +1,153 @@
+"""Great Expectations in a process of its own, started when a run starts.
+
+Importing Great Expectations costs about three seconds, the largest fixed cost of a run
+that re-extracts one article. :class:`ValidationWorker` starts ``python -m
+pipeline.quality.worker`` at once; that process imports GX on the other core while this
+one inventories and cleans the articles, then validates each table it is sent, reading the
+table and those its suite refers to from their Parquet files (only paths cross the pipe,
+never the tables). It runs the same :func:`~pipeline.quality.validation.validate_table`
+on the same bytes, so its results are those this process would get.
+
+The worker only saves time: if it cannot start, dies, or fails on a table, :meth:`validate`
+returns None and the caller validates in its own process, where a real error is raised
+with its own traceback.
+
+Protocol: one pickled request per line of work on the child's stdin, ``(table, {table:
+Parquet path}, previous row counts)``; one pickled reply on its stdout, ``("ok",
+SuiteResult)`` or ``("error", traceback text)``. Anything the child prints goes to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from pipeline.quality.validation import SuiteResult
+
+#: Set to ``0`` to validate in the run's own process (no worker).
+WORKER_VARIABLE = "PIPELINE_VALIDATION_WORKER"
+
+
+def worker_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether runs start a validation worker (``PIPELINE_VALIDATION_WORKER``, default on).
+
+    >>> worker_enabled({}), worker_enabled({"PIPELINE_VALIDATION_WORKER": "0"})
+    (True, False)
+    """
+    return environ.get(WORKER_VARIABLE, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+class ValidationWorker:
+    """A child process that validates tables from their Parquet files (see the module).
+
+    >>> worker = ValidationWorker()
+    >>> worker.validate("documents", {"documents": Path("/nonexistent.parquet")}, None) is None
+    True
+    >>> worker.close()
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self.failure: str | None = None
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "pipeline.quality.worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=os.environ | {"GX_ANALYTICS_ENABLED": "false"},
+            )
+        except OSError as error:
+            self.failure = f"could not start the validation worker: {error}"
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def validate(
+        self, name: str, files: Mapping[str, Path], previous_counts: dict[str, int] | None
+    ) -> SuiteResult | None:
+        """Table ``name`` validated by the worker (``files``: the Parquet file of it and of
+        each table its suite reads); None when the worker could not (``failure`` says why)."""
+        with self._lock:
+            if not self.alive:
+                if self._process is not None:
+                    self.failure = f"the validation worker is not running (exit status {self._process.returncode})"
+                elif self.failure is None or "could not start" not in self.failure:
+                    self.failure = "the validation worker is not running"
+                return None
+            assert self._process is not None and self._process.stdin and self._process.stdout
+            try:
+                pickle.dump((name, {t: str(p) for t, p in files.items()}, previous_counts), self._process.stdin)
+                self._process.stdin.flush()
+                status, value = pickle.load(self._process.stdout)
+            except (OSError, EOFError, pickle.UnpicklingError) as error:
+                self.failure = f"the validation worker stopped: {error!r}"
+                self._stop()
+                return None
+        if status != "ok":
+            self.failure = f"the validation worker failed on {name}: {value}"
+            return None
+        return value
+
+    def close(self) -> None:
+        """Stop the worker."""
+        with self._lock:
+            self._stop()
+
+    def _stop(self) -> None:
+        """Kill the worker: it holds nothing but what it was sent (an orderly exit tears down
+        GX and pandas, about a second, for nothing)."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        for stream in (process.stdin, process.stdout):
+            try:
+                if stream:
+                    stream.close()
+            except OSError:
+                pass
+        process.kill()
+        process.wait()
+
+
+def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
+    """The worker's loop: answer each request until the input ends."""
+    from pipeline.quality.validation import validate_table
+    from pipeline.tables import read_table
+
+    while True:
+        try:
+            name, files, counts = pickle.load(requests)
+        except EOFError:
+            return
+        tables: dict[str, Any] = {}
+        try:
+            tables = {table: read_table(Path(path)) for table, path in files.items()}
+            reply: tuple[str, Any] = ("ok", validate_table(name, tables[name], tables, counts))
+        except Exception:  # noqa: BLE001 - reported to the caller, which validates again itself
+            reply = ("error", traceback.format_exc())
+        pickle.dump(reply, replies)
+        replies.flush()
+        del tables
+
+
+def main() -> None:
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever GX or pandas print goes to stderr, not into the replies
+    sys.stdout = sys.stderr
+    from pipeline.quality.validation import prepare_validation
+
+    prepare_validation()  # the work this process exists to do ahead of time
+    serve(sys.stdin.buffer, replies)
+
+
+if __name__ == "__main__":
+    main()
