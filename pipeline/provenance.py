@@ -132,7 +132,7 @@ def agreement_times(item: AgreementTimesInput) -> list[tuple[int | None, str | N
     day = date.fromisoformat(published) if published else None
     out = []
     for starts, year in agreements:
-        time = agreement_time(text, starts, day, year, tuple(skip) if skip else None)
+        time = agreement_time(text, starts, day, year, skip)
         out.append((time.year, time.day.isoformat() if time.day else None))
     return out
 

@@ -18,15 +18,14 @@ from pipeline.quality.worker import ValidationWorker, worker_enabled
 
 
 class ValidationResource(dg.ConfigurableResource):
-    """Validates tables in a worker process started with the run (``enabled``, and
-    ``PIPELINE_VALIDATION_WORKER`` not ``0``); :meth:`validate` returns None when it cannot,
+    """Validates tables in a worker process started with the run (unless
+    ``PIPELINE_VALIDATION_WORKER`` is ``0``); :meth:`validate` returns None when it cannot,
     and the check then validates in the run's process."""
 
-    enabled: bool = True
     _worker: ValidationWorker | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        if self.enabled and worker_enabled():
+        if worker_enabled():
             self._worker = ValidationWorker()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:

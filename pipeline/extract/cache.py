@@ -85,10 +85,11 @@ def extractor_code_version() -> str:
 
 
 def input_key(*parts: str | list[Any]) -> str:
-    """sha256 of a step's inputs: texts as their UTF-8 bytes, lists (of dataclasses, or of plain
-    values) as the ``repr`` of their items, a dataclass as its field values in field order (canonical for the str, int, float and None
-    fields they hold, and several times faster than canonical JSON: 10,000 articles' figures
-    and parties are keyed on every run).
+    """sha256 of a step's inputs: texts as their UTF-8 bytes, other parts (lists of
+    dataclasses or of plain values) as the ``repr`` of their items, each dataclass as its
+    field values in field order. ``repr`` is canonical for the str, int, float, None, tuple
+    and list values they hold, and several times faster than canonical JSON (10,000
+    articles' figures and parties are keyed on every run).
 
     >>> input_key("a text") == input_key("a text"), input_key("a text") == input_key("another")
     (True, False)

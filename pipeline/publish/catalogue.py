@@ -49,7 +49,7 @@ def _previous_index(releases_dir: Path) -> dict[str, dict[str, Any]]:
     entries of versions already listed); none when it was written in another format."""
     try:
         data = json.loads((releases_dir / INDEX_FILE).read_text(encoding="utf-8"))
-        if data.get("format") != INDEX_FORMAT:
+        if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
             return {}
         return {v["version"]: v for v in data["versions"] if isinstance(v, dict) and "version" in v}
     except (OSError, ValueError, KeyError, TypeError):

@@ -56,7 +56,7 @@ class ValidationWorker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
-        self.failure: str | None = None
+        self.failure: str | None = None  # why the last validate() returned None
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "pipeline.quality.worker"],
@@ -78,10 +78,10 @@ class ValidationWorker:
         each table its suite reads); None when the worker could not (``failure`` says why)."""
         with self._lock:
             if not self.alive:
-                if self._process is not None:
+                if self._process is not None:  # it died since the last request
                     self.failure = f"the validation worker is not running (exit status {self._process.returncode})"
-                elif self.failure is None or "could not start" not in self.failure:
-                    self.failure = "the validation worker is not running"
+                    self._stop()
+                # else: failure still says why it never started or why it was stopped
                 return None
             assert self._process is not None and self._process.stdin and self._process.stdout
             try:
