@@ -277,12 +277,14 @@ def release_runs(raw_dir: Path, work: Path, mode: str) -> dict:
         incremental, _, _ = run_release_command(raw_dir, out, env)
     finally:
         path.write_text(original, encoding="utf-8")
+    # the shares are computed from the rounded seconds, so that the report agrees with itself
+    full, unchanged, incremental = round(full, 3), round(unchanged, 3), round(incremental, 3)
     return {
-        "full_seconds": round(full, 3),
+        "full_seconds": full,
         "peak_rss_mb": round(peak / 1e6, 1),
-        "unchanged_seconds": round(unchanged, 3),
+        "unchanged_seconds": unchanged,
         "unchanged_percent": round(100 * unchanged / full, 1),
-        "incremental_seconds": round(incremental, 3),
+        "incremental_seconds": incremental,
         "incremental_percent": round(100 * incremental / full, 1),
         "published": published,
         "steps": steps,

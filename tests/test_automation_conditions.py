@@ -56,7 +56,10 @@ def test_the_sensor_requests_the_release_job_once_per_change(defs, tmp_path):
     resources = defs.resources
     with dg.instance_for_test() as instance:
         def tick(cursor):
-            context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources, definitions=defs)
+            # the resources the sensor asks for, as the daemon gives them (the validation
+            # resource, which starts a worker process, is the runs' alone)
+            needed = {key: resources[key] for key in sensor.required_resource_keys}
+            context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=needed, definitions=defs)
             return sensor(context)
 
         empty = tick(None)
