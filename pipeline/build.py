@@ -69,7 +69,7 @@ def _raw_row(a: RawArticle) -> dict:
 def source_records(raw_articles: pd.DataFrame) -> list[dict]:
     """The inventory without the texts, as JSON-ready records (nulls as None) for the
     manifest: every name of the raw folder with its status, reason, notes and duplicate_of."""
-    inventory = raw_articles.drop(columns=["text"]).astype(object)
+    inventory = raw_articles.drop(columns=["text"], errors="ignore").astype(object)
     records = inventory.where(inventory.notna(), None).to_dict("records")
     return [{k: _record_value(k, v) for k, v in r.items()} for r in records]
 

@@ -6,7 +6,7 @@ schema derived from it, so a Parquet file's types are the schema's types.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,5 +51,7 @@ def write_table(name: str, frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    return to_frame(pq.read_table(path))
+def read_table(path: Path, skip: Sequence[str] = ()) -> pd.DataFrame:
+    """A Parquet file as a frame, without the columns named in ``skip``."""
+    columns = [name for name in pq.read_schema(path).names if name not in skip] if skip else None
+    return to_frame(pq.read_table(path, columns=columns))

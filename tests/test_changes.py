@@ -75,6 +75,9 @@ def test_changes_list_added_modified_and_deleted_rows_by_stable_id(raw_dir, tmp_
         before, after = rows(first.path, name), rows(second.path, name)
         # applying the delta to the previous release gives exactly this release
         patched = dict(before)
+        lines = (second.path / "changes" / f"{name}.delta.jsonl").read_text(encoding="utf-8").splitlines()
+        # each line is its record's canonical JSON (rows encoded once for their digest are reused)
+        assert lines == [canonical_json(json.loads(line)) for line in lines], name
         for record in delta(second.path, name):
             if record["op"] == "DEL":
                 del patched[record["id"]]

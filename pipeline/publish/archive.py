@@ -19,6 +19,10 @@ from pipeline.publish.checksums import folder_entries, open_member, sha256_membe
 
 ARCHIVES_DIR = "archives"
 ARCHIVE_SUFFIX = ".tar.gz"
+#: gzip level of the archives. Most of a release is Parquet (already zstd) and JSON lines:
+#: at 10,000 articles level 3 writes 15.6 MB in 0.5 s, level 6 13.9 MB in 1.1 s (a sixth of
+#: the release step), level 1 16.6 MB in 0.5 s.
+COMPRESS_LEVEL = 3
 
 
 def archive_name(version: str) -> str:
@@ -65,7 +69,7 @@ def write_archive(version_dir: Path, target: Path, created: str | None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        with tmp.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as zipped:
+        with tmp.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=COMPRESS_LEVEL) as zipped:
             with tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
                 tar.addfile(_info(prefix, mtime))
                 for name in sorted([*(f"{f}/" for f in folders), *files]):

@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,6 +209,24 @@ class TableDelta:
 
     table: str
     records: list[dict[str, Any]] = field(default_factory=list)
+    #: The canonical JSON of a record's row by id, when it was already encoded (to hash it).
+    row_json: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def lines(self) -> Iterator[str]:
+        """Each record as one line of the delta file: its canonical JSON. A row already
+        encoded is not encoded again (``{"id":..,"op":..,"row":..}`` is the key order).
+
+        >>> delta = TableDelta("t", [{"op": "ADD", "id": "a", "row": {"b": 1}}, {"op": "DEL", "id": "c"}])
+        >>> delta.row_json["a"] = canonical_json({"b": 1})
+        >>> list(delta.lines()) == [canonical_json(r) + "\\n" for r in delta.records]
+        True
+        """
+        for record in self.records:
+            row = self.row_json.get(record["id"]) if "row" in record else None
+            if row is None:
+                yield canonical_json(record) + "\n"
+            else:
+                yield f'{{"id":{_ENCODER.encode(record["id"])},"op":{_ENCODER.encode(record["op"])},"row":{row}}}\n'
 
     def ids(self, op: str) -> list[str]:
         return [r["id"] for r in self.records if r["op"] == op]
@@ -262,10 +280,11 @@ def compare_table(name: str, current: pd.DataFrame | pa.Table, previous: pa.Tabl
     differing = [rid for rid, equal in zip(common, same, strict=True) if not equal]
     added = sorted(at.keys() - before.keys())
     rows = dict(zip([*added, *differing], table_rows(table.take(_indices(at, [*added, *differing]))), strict=True))
-    hashed = {rid: row_digest(row) for rid, row in rows.items()}
+    encoded = {rid: canonical_json(row) for rid, row in rows.items()}  # hashed here, written as the delta's rows
+    hashed = {rid: hashlib.sha256(line.encode("utf-8")).hexdigest() for rid, line in encoded.items()}
     old = table_rows(previous.take(_indices(before, differing))) if differing else []
     modified = sorted(rid for rid, row in zip(differing, old, strict=True) if hashed[rid] != row_digest(row))
-    delta = TableDelta(name)
+    delta = TableDelta(name, row_json=encoded)
     delta.records += [{"op": "ADD", "id": rid, "row": rows[rid]} for rid in added]
     delta.records += [{"op": "MOD", "id": rid, "row": rows[rid]} for rid in modified]
     delta.records += [{"op": "DEL", "id": rid} for rid in sorted(before.keys() - at.keys())]
@@ -455,7 +474,7 @@ def write_changes(
     deltas = {name: changes.tables[name].delta for name in TABLE_NAMES}
     for name, delta in deltas.items():
         with (folder / CHANGES_DIR / f"{name}.delta.jsonl").open("w", encoding="utf-8") as out:
-            out.writelines(canonical_json(record) + "\n" for record in delta.records)
+            out.writelines(delta.lines())
     row_counts = {n: changes.tables[n].table.num_rows for n in TABLE_NAMES}
     (folder / CHANGES_FILE).write_text(render_changes(version, previous_version, deltas, row_counts), encoding="utf-8")
     return {
