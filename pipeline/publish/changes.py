@@ -73,7 +73,13 @@ def row_digest(row: Mapping[str, Any]) -> str:
     >>> row_digest({"a": 1}) == hashlib.sha256(b'{"a":1}').hexdigest()
     True
     """
-    return hashlib.sha256(_ENCODER.encode(row).encode("utf-8")).hexdigest()
+    return json_digest(canonical_json(row))
+
+
+def json_digest(row_json: str) -> str:
+    """The digest of a row already encoded by :func:`canonical_json` (what :func:`row_digest`
+    returns for the row)."""
+    return hashlib.sha256(row_json.encode("utf-8")).hexdigest()
 
 
 def row_id(name: str, row: Mapping[str, Any]) -> str:
@@ -281,7 +287,7 @@ def compare_table(name: str, current: pd.DataFrame | pa.Table, previous: pa.Tabl
     added = sorted(at.keys() - before.keys())
     rows = dict(zip([*added, *differing], table_rows(table.take(_indices(at, [*added, *differing]))), strict=True))
     encoded = {rid: canonical_json(row) for rid, row in rows.items()}  # hashed here, written as the delta's rows
-    hashed = {rid: hashlib.sha256(line.encode("utf-8")).hexdigest() for rid, line in encoded.items()}
+    hashed = {rid: json_digest(line) for rid, line in encoded.items()}
     old = table_rows(previous.take(_indices(before, differing))) if differing else []
     modified = sorted(rid for rid, row in zip(differing, old, strict=True) if hashed[rid] != row_digest(row))
     delta = TableDelta(name, row_json=encoded)
