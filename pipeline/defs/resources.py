@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 from dagster._core.execution.context.output import RUN_ID_PLACEHOLDER
 
+from pipeline.compute.memory import give_back_memory
 from pipeline.paths import PROJECT_ROOT
 from pipeline.publish.checksums import record_sha256, recorded_sha256
 from pipeline.publish.release import TableFile
@@ -106,6 +107,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata({"path": dg.MetadataValue.path(str(path)), "sha256": digest})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        give_back_memory()  # what the steps before this one freed
         key = context.asset_key
         upstream = context.upstream_output
         run_id = None

@@ -222,17 +222,24 @@ class TableDelta:
         """Each record as one line of the delta file: its canonical JSON. A row already
         encoded is not encoded again (``{"id":..,"op":..,"row":..}`` is the key order).
 
-        >>> delta = TableDelta("t", [{"op": "ADD", "id": "a", "row": {"b": 1}}, {"op": "DEL", "id": "c"}])
-        >>> delta.row_json["a"] = canonical_json({"b": 1})
-        >>> list(delta.lines()) == [canonical_json(r) + "\\n" for r in delta.records]
+        >>> delta = TableDelta("t", [{"op": "ADD", "id": "a"}, {"op": "DEL", "id": "c"}], {"a": '{"b":1}'})
+        >>> list(delta.lines()) == ['{"id":"a","op":"ADD","row":{"b":1}}\\n', '{"id":"c","op":"DEL"}\\n']
         True
+        >>> delta.full_records()[0]["row"]
+        {'b': 1}
         """
         for record in self.records:
-            row = self.row_json.get(record["id"]) if "row" in record else None
+            row = self.row_json.get(record["id"]) if record["op"] != "DEL" else None
             if row is None:
                 yield canonical_json(record) + "\n"
             else:
                 yield f'{{"id":{_ENCODER.encode(record["id"])},"op":{_ENCODER.encode(record["op"])},"row":{row}}}\n'
+
+    def full_records(self) -> list[dict[str, Any]]:
+        """The records with every ADD and MOD row as a dict (decoded from its JSON when the
+        record holds only its id: :func:`compare_table` keeps rows as JSON, a third of the
+        memory of dicts)."""
+        return [json.loads(line) for line in self.lines()]
 
     def ids(self, op: str) -> list[str]:
         return [r["id"] for r in self.records if r["op"] == op]
@@ -264,8 +271,7 @@ class TableChanges:
         if previous is not None:
             digests.update((rid, previous[rid]) for rid in self.kept)
         else:
-            rows = table_rows(self.table.take(_indices(self.positions, self.kept)))
-            digests.update((rid, row_digest(row)) for rid, row in zip(self.kept, rows, strict=True))
+            digests.update((rid, json_digest(line)) for rid, line in encoded_rows(self.table, self.positions, self.kept))
         return digests
 
 
@@ -285,16 +291,35 @@ def compare_table(name: str, current: pd.DataFrame | pa.Table, previous: pa.Tabl
     kept = [rid for rid, equal in zip(common, same, strict=True) if equal]
     differing = [rid for rid, equal in zip(common, same, strict=True) if not equal]
     added = sorted(at.keys() - before.keys())
-    rows = dict(zip([*added, *differing], table_rows(table.take(_indices(at, [*added, *differing]))), strict=True))
-    encoded = {rid: canonical_json(row) for rid, row in rows.items()}  # hashed here, written as the delta's rows
+    encoded = dict(encoded_rows(table, at, [*added, *differing]))  # hashed here, written as the delta's rows
     hashed = {rid: json_digest(line) for rid, line in encoded.items()}
-    old = table_rows(previous.take(_indices(before, differing))) if differing else []
-    modified = sorted(rid for rid, row in zip(differing, old, strict=True) if hashed[rid] != row_digest(row))
+    modified = sorted(rid for rid, line in encoded_rows(previous, before, differing) if hashed[rid] != json_digest(line))
+    for rid in set(differing) - set(modified):
+        del encoded[rid]  # equal JSON after all (a float written differently): not in the delta
     delta = TableDelta(name, row_json=encoded)
-    delta.records += [{"op": "ADD", "id": rid, "row": rows[rid]} for rid in added]
-    delta.records += [{"op": "MOD", "id": rid, "row": rows[rid]} for rid in modified]
+    delta.records += [{"op": "ADD", "id": rid} for rid in added]
+    delta.records += [{"op": "MOD", "id": rid} for rid in modified]
     delta.records += [{"op": "DEL", "id": rid} for rid in sorted(before.keys() - at.keys())]
     return TableChanges(name, table, delta, hashed, kept, at, set(before))
+
+
+#: Rows turned into Python values at once when encoding a table's rows as JSON: only the
+#: JSON strings are kept, never a dict per row of the whole table.
+ENCODE_CHUNK_ROWS = 16_384
+
+
+def encoded_rows(table: pa.Table | None, at: Mapping[str, int], ids: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """(id, canonical JSON of its row) for each of ``ids`` (rows at ``at[id]``), a chunk of
+    :data:`ENCODE_CHUNK_ROWS` rows at a time.
+
+    >>> list(encoded_rows(pa.table({"k": ["a", "b"], "v": [1, 2]}), {"a": 0, "b": 1}, ["b"]))
+    [('b', '{"k":"b","v":2}')]
+    """
+    if table is None:
+        return
+    for i in range(0, len(ids), ENCODE_CHUNK_ROWS):
+        part = ids[i : i + ENCODE_CHUNK_ROWS]
+        yield from zip(part, map(canonical_json, table_rows(table.take(_indices(at, part)))), strict=True)
 
 
 def unchanged_table(name: str, current: pd.DataFrame | pa.Table) -> TableChanges:
