@@ -54,3 +54,19 @@ def test_the_model_is_not_fed_endless_words(form: str) -> None:
     started = time.perf_counter()
     find_organisation_mentions(ORGANISATION_ADVERSARIES[form](200_000), mode="model")
     assert time.perf_counter() - started < 15
+
+
+def test_the_model_multiplies_matrices_with_numpy_and_finds_what_blis_finds() -> None:
+    """The model's layers run on thinc's NumPy backend without BLIS (NumPy's OpenBLAS is
+    faster here); the entities are those of a pipeline loaded on thinc's default backend."""
+    import spacy
+
+    from pipeline.extract.organisation_model import load_model, model_directory
+
+    model = load_model()
+    assert all(getattr(pipe.model.ops, "use_blis", None) is False for _, pipe in model.pipeline)
+    default = spacy.load(model_directory(), exclude=["parser", "tagger", "senter", "attribute_ruler", "lemmatizer"])
+    assert getattr(default.get_pipe("ner").model.ops, "use_blis", None) is True  # the thread's backend came back
+    text = "Siemens Energy signed a supply deal with the Nigerian National Petroleum Corporation in Abuja."
+    assert [(e.text, e.label_) for e in model(text).ents] == [(e.text, e.label_) for e in default(text).ents]
+    assert any(e.label_ == "ORG" for e in model(text).ents)

@@ -90,3 +90,37 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def test_each_request_is_answered_in_a_child_that_ends(table_files):
+    """The worker answers every table in a fork of itself: the child is waited for once
+    the reply is read, and a failing request is an error reply while the worker goes on
+    answering."""
+    import io
+    import pickle
+
+    from pipeline.quality.worker import answer_in_fork
+
+    before = zombie_children()
+    replies = io.BytesIO()
+    answer_in_fork(("documents", {"documents": "/nonexistent.parquet"}, None), replies)
+    files = {t: str(table_files[t]) for t in suite_inputs("documents")}
+    answer_in_fork(("documents", files, {"documents": 3}), replies)
+    replies.seek(0)
+    failed, answered = pickle.load(replies), pickle.load(replies)
+    assert failed[0] == "error" and "nonexistent.parquet" in failed[1]
+    assert answered[0] == "ok" and answered[1].outcomes
+    assert zombie_children() == before  # each child was waited for
+
+
+def zombie_children() -> set[int]:
+    """Pids of this process's children that ended and were not waited for (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == "Z" and int(fields[1]) == os.getpid():
+            found.add(int(stat.parent.name))
+    return found
