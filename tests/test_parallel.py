@@ -69,6 +69,21 @@ def test_a_few_articles_are_extracted_in_this_process(raw_dir, monkeypatch):
     assert_same_tables(tables, build_tables(raw_dir)[0])
 
 
+def test_with_the_model_even_one_article_goes_to_the_pool_that_holds_the_model(raw_dir, monkeypatch):
+    """A re-run's one new article: the model's step runs on the pool's worker (forked from
+    the forkserver that loaded the model), the other steps here; the tables are the same."""
+    monkeypatch.setenv("PIPELINE_EXTRACTION", "model")
+    before = steps_module.batches_run
+    pool = LocalPoolExecutor(2)
+    try:
+        tables, _ = build_tables(raw_dir, ArticleSteps(pool))
+        assert pool._pool is not None  # the pool was started, for the organisations step alone
+    finally:
+        pool.close()
+    assert steps_module.batches_run == before + 5  # the 6 batches of the rules run but one
+    assert_same_tables(tables, build_tables(raw_dir, ArticleSteps(SerialExecutor()))[0])
+
+
 def test_pipeline_workers_picks_the_executor(monkeypatch):
     assert isinstance(executor_from_environment({"PIPELINE_WORKERS": "1"}), SerialExecutor)
     default = executor_from_environment({})

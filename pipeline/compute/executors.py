@@ -63,6 +63,17 @@ class SerialExecutor:
         return "SerialExecutor()"
 
 
+def start_forkserver() -> None:
+    """Start the local pools' forkserver now, if it is not running: it imports the extractors
+    and, in ``model`` mode, loads the model, in its own process, while this one goes on; the
+    first pool of the run then forks ready workers from it. One forkserver serves every pool
+    of this process (``multiprocessing`` keeps it until the process ends)."""
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD_MODULES)
+    forkserver.ensure_running()
+
+
 class LocalPoolExecutor:
     """A pool of ``workers`` processes on this machine, started on the first ``map`` and
     kept until :meth:`close` (or until this executor is garbage-collected); workers are

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import Any
 
-from pipeline.compute.executors import Executor, SerialExecutor
+from pipeline.compute.executors import Executor, LocalPoolExecutor, SerialExecutor
 from pipeline.extract.agreements import Agreement, PartyMention, find_agreements
 from pipeline.extract.cache import ExtractionCache, input_key
 from pipeline.extract.money import MoneyFigure, find_monetary_figures
@@ -159,11 +159,26 @@ class ArticleSteps:
         if close is not None:
             close()
 
+    def _in_this_process(self, step: str, count: int) -> bool:
+        """Whether ``count`` articles of ``step`` are cheaper here than on the executor: a few
+        are, except for the model, which a local pool's workers hold already (forked from
+        its forkserver) and this process would load (about a second).
+
+        >>> steps = ArticleSteps(LocalPoolExecutor(2), mode="model")
+        >>> steps._in_this_process("money", 3), steps._in_this_process("organisations", 3)
+        (True, False)
+        """
+        if isinstance(self.executor, SerialExecutor):
+            return True
+        if step == "organisations" and self.mode == "model" and isinstance(self.executor, LocalPoolExecutor):
+            return count == 0
+        return count < MIN_PARALLEL_ARTICLES
+
     def _compute(self, step: str, items: list[Any], done: int = 0, seen: int = 0) -> list[Any]:
         """Results of the step on the items, in order: in this process for a few, else in
         batches on the executor; ``progress`` is told after each batch (``done`` articles
         were answered before, ``seen`` read from the input so far)."""
-        if len(items) < MIN_PARALLEL_ARTICLES or isinstance(self.executor, SerialExecutor):
+        if self._in_this_process(step, len(items)):
             # in this process; batches only so that progress is told as it goes
             size = MAX_BATCH_ARTICLES
             batches = (run_batch((step, self.mode, items[i : i + size])) for i in range(0, len(items), size))
