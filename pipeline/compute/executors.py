@@ -66,8 +66,9 @@ class SerialExecutor:
 def start_forkserver() -> None:
     """Start the local pools' forkserver now, if it is not running: it imports the extractors
     and, in ``model`` mode, loads the model, in its own process, while this one goes on; the
-    first pool of the run then forks ready workers from it. One forkserver serves every pool
-    of this process (``multiprocessing`` keeps it until the process ends)."""
+    first pool then forks ready workers from it. One forkserver serves every pool of this
+    process (``multiprocessing`` keeps it until the process ends). Called when a step first
+    finds an article to extract: a run with nothing new starts none."""
     from multiprocessing import forkserver
 
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD_MODULES)

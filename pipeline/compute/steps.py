@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import Any
 
-from pipeline.compute.executors import Executor, LocalPoolExecutor, SerialExecutor
+from pipeline.compute.executors import Executor, LocalPoolExecutor, SerialExecutor, start_forkserver
 from pipeline.extract.agreements import Agreement, PartyMention, find_agreements
 from pipeline.extract.cache import ExtractionCache, input_key
 from pipeline.extract.money import MoneyFigure, find_monetary_figures
@@ -144,6 +144,10 @@ class ArticleSteps:
             seen += len(keys)
             stored = self.cache.lookup_many(step, keys) if self.cache is not None else {}
             missing = [index for index, key in enumerate(keys) if key not in stored]
+            if missing and isinstance(self.executor, LocalPoolExecutor):
+                # an article to extract: the later steps will want the pool (with the model,
+                # even for one article), so its forkserver loads on another core from now on
+                start_forkserver()
             done = len(results) + len(keys) - len(missing)
             computed = self._compute(step, [window[i][0] for i in missing], done, seen)
             del window

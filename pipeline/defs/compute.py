@@ -15,9 +15,7 @@ from pipeline.compute.executors import (
     SCHEDULER_VARIABLE,
     WORKERS_VARIABLE,
     Executor,
-    LocalPoolExecutor,
     make_executor,
-    start_forkserver,
     workers_from_environment,
 )
 
@@ -33,18 +31,6 @@ class ComputeResource(dg.ConfigurableResource):
     def executor(self) -> Executor:
         workers = workers_from_environment({WORKERS_VARIABLE: self.workers})
         return make_executor(self.dask_scheduler or None, workers)
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """When a run starts: with a local pool, its forkserver loads the extractors (and the
-        model) on another core while the first assets run, so that a re-run's few new
-        articles reach a worker that holds the model instead of loading it in this process.
-        A wrong setting is left for :meth:`executor` to report in the step that needs it."""
-        try:
-            executor = self.executor()
-        except ValueError:
-            return
-        if isinstance(executor, LocalPoolExecutor):
-            start_forkserver()
 
 
 def compute_from_environment() -> ComputeResource:
