@@ -237,8 +237,8 @@ class TableDelta:
 
     def full_records(self) -> list[dict[str, Any]]:
         """The records with every ADD and MOD row as a dict (decoded from its JSON when the
-        record holds only its id: :func:`compare_table` keeps rows as JSON, a third of the
-        memory of dicts)."""
+        record holds only its id: :func:`compare_table` keeps rows as JSON strings, not as
+        dicts, to hold less while a release is made)."""
         return [json.loads(line) for line in self.lines()]
 
     def ids(self, op: str) -> list[str]:
