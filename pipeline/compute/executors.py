@@ -29,6 +29,10 @@ SCHEDULER_VARIABLE = "PIPELINE_DASK_SCHEDULER"
 
 #: Modules the forkserver imports once (and so every local worker inherits).
 PRELOAD_MODULES = ["pipeline.compute.preload"]
+#: The environment of a helper process that runs beside others, one per core (a pool worker,
+#: the validation worker): one BLAS thread, or two such processes with two threads each would
+#: fight over two cores. Read by NumPy's OpenBLAS when NumPy is first imported.
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 class Executor(Protocol):

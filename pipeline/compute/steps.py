@@ -144,9 +144,9 @@ class ArticleSteps:
             seen += len(keys)
             stored = self.cache.lookup_many(step, keys) if self.cache is not None else {}
             missing = [index for index, key in enumerate(keys) if key not in stored]
-            if missing and isinstance(self.executor, LocalPoolExecutor):
-                # an article to extract: the later steps will want the pool (with the model,
-                # even for one article), so its forkserver loads on another core from now on
+            if missing and not self._in_this_process("organisations", 1):
+                # an article to extract, and the organisations step will send even one to the
+                # pool (the model): its forkserver loads on another core from now on
                 start_forkserver()
             done = len(results) + len(keys) - len(missing)
             computed = self._compute(step, [window[i][0] for i in missing], done, seen)

@@ -294,8 +294,6 @@ def compare_table(name: str, current: pd.DataFrame | pa.Table, previous: pa.Tabl
     encoded = dict(encoded_rows(table, at, [*added, *differing]))  # hashed here, written as the delta's rows
     hashed = {rid: json_digest(line) for rid, line in encoded.items()}
     modified = sorted(rid for rid, line in encoded_rows(previous, before, differing) if hashed[rid] != json_digest(line))
-    for rid in set(differing) - set(modified):
-        del encoded[rid]  # equal JSON after all (a float written differently): not in the delta
     delta = TableDelta(name, row_json=encoded)
     delta.records += [{"op": "ADD", "id": rid} for rid in added]
     delta.records += [{"op": "MOD", "id": rid} for rid in modified]

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from pipeline.compute.executors import ONE_BLAS_THREAD
 from pipeline.quality.validation import SuiteResult
 
 #: Set to ``0`` to validate in the run's own process (no worker).
@@ -64,8 +65,7 @@ class ValidationWorker:
                 [sys.executable, "-m", "pipeline.quality.worker"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                # one BLAS thread: the run's other processes have the other cores
-                env=os.environ | {"GX_ANALYTICS_ENABLED": "false", "OPENBLAS_NUM_THREADS": "1"},
+                env=os.environ | {"GX_ANALYTICS_ENABLED": "false"} | ONE_BLAS_THREAD,
             )
         except OSError as error:
             self.failure = f"could not start the validation worker: {error}"
