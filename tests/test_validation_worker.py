@@ -43,6 +43,27 @@ def test_the_worker_gives_the_results_this_process_gives(table_files):
     assert not worker.alive
 
 
+def test_a_table_sent_ahead_is_validated_once_and_its_reply_waits_for_its_check(table_files):
+    worker = ValidationWorker()
+    try:
+        requests = {name: {t: table_files[t] for t in suite_inputs(name)} for name in ("documents", "monetary_figures")}
+        for name, files in requests.items():
+            assert worker.submit(name, files, {"documents": 3})
+        assert not worker.submit("documents", requests["documents"], {"documents": 3})  # already on its way
+        assert len(worker._pending) == 2
+        money = worker.validate("monetary_figures", requests["monetary_figures"], {"documents": 3})
+        assert not worker._pending and len(worker._replies) == 1  # the documents' reply read on the way
+        documents = worker.validate("documents", requests["documents"], {"documents": 3})
+        assert not worker._replies
+        for name, result in (("documents", documents), ("monetary_figures", money)):
+            tables = {t: read_table(p) for t, p in requests[name].items()}
+            assert result is not None and result.to_dict() == validate_table(name, tables[name], tables, {"documents": 3}).to_dict()
+        other_counts = worker.validate("documents", requests["documents"], {"documents": 4})  # another request
+        assert other_counts is not None and not worker._pending
+    finally:
+        worker.close()
+
+
 def test_a_worker_that_cannot_answer_says_why_and_leaves_validation_to_the_caller(table_files, tmp_path):
     worker = ValidationWorker()
     try:
@@ -67,6 +88,8 @@ def test_a_run_validates_in_its_worker_and_leaves_no_process_behind(raw_dir, tmp
     run = instance.get_runs(limit=1)[0]
     messages = [entry.user_message or "" for entry in instance.all_logs(run.run_id)]
     assert sum(m.endswith(": validated") for m in messages) == len(TABLE_NAMES)
+    ahead = {m.split(":")[0] for m in messages if m.endswith("sent to the validation worker ahead of its check")}
+    assert ahead == set(TABLE_NAMES)  # each table went to the worker when its step wrote it
     assert not [m for m in messages if "validating in this process" in m]
     assert not [p for p in _child_pids() if "pipeline.quality.worker" in _cmdline(p)]
 

@@ -13,7 +13,7 @@ import dagster as dg
 
 from pipeline.defs.automation import automated, automation_definitions, raw_folder
 from pipeline.defs.assets import agreements, documents, monetary_figures, organisation_tables, raw_articles
-from pipeline.defs.checks import SUITE_CHECKS
+from pipeline.defs.checks import SUITE_CHECKS, validate_ahead
 from pipeline.defs.compute import compute_from_environment
 from pipeline.defs.release import release
 from pipeline.defs.resources import ParquetIOManager, PipelineSettings, default_output_dir, default_raw_dir
@@ -32,6 +32,7 @@ def build_definitions(raw_dir: str | None = None, output_dir: str | None = None)
         selection=dg.AssetSelection.all(),
         description="Materialise every asset from raw/ and publish a release.",
         executor_def=dg.in_process_executor,
+        hooks={validate_ahead},  # each table's validation starts when its step wrote it
     )
     return dg.Definitions(
         assets=[*automated(ASSETS), raw_folder],

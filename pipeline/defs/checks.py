@@ -21,16 +21,18 @@ import pandas as pd
 
 from pipeline.defs.resources import ParquetIOManager, PipelineSettings
 from pipeline.defs.validation import ValidationResource
-from pipeline.publish.release import latest_release
+from pipeline.publish.release import TableFile, latest_release
 from pipeline.quality.validation import (
     SuiteResult,
     keep_result,
     kept_result,
+    result_path,
     store_result,
     suite_inputs,
     validate_table,
     validation_key,
 )
+from pipeline.schemas import TABLE_NAMES
 
 
 def suite_check_name(table: str) -> str:
@@ -99,6 +101,19 @@ def check_results(result: SuiteResult) -> tuple[dg.AssetCheckResult, dg.AssetChe
     return suite_check_result(result), warnings_check_result(result)
 
 
+def validation_request(
+    name: str, instance: dg.DagsterInstance, run_id: str, settings: PipelineSettings, io: ParquetIOManager
+) -> tuple[dict[str, TableFile], dict[str, int] | None] | None:
+    """What validating table ``name`` in run ``run_id`` reads: the run's file of each table
+    its suite reads, and the latest release's row counts; None when a file is not known."""
+    previous = latest_release(settings.output_path / "releases")
+    counts = previous["row_counts"] if previous else None
+    files = {t: io.table_file(instance, run_id, t) for t in suite_inputs(name)}
+    if not all(files.values()):
+        return None
+    return {t: f for t, f in files.items() if f is not None}, counts
+
+
 def validated(
     name: str,
     context: dg.AssetCheckExecutionContext,
@@ -115,16 +130,17 @@ def validated(
     results (:func:`pipeline.quality.validation.kept_result`) instead of validating again;
     the step's log says which ("validated" or "reused the result of the same bytes").
     ``validation`` validates in the run's worker process when it has one (same files, same
-    result), else this process does."""
-    previous = latest_release(settings.output_path / "releases")
-    counts = previous["row_counts"] if previous else None
+    result; already under way when :func:`validate_ahead` sent it), else this process does."""
     try:
         run_id = context.run.run_id
     except dg.DagsterError:  # a check called directly, outside a run: no run folder
-        return validate_table(name, tables[name], tables, counts)
-    files = {t: io.table_file(context.instance, run_id, t) for t in suite_inputs(name)}
-    if not all(files.values()):
-        return validate_table(name, tables[name], tables, counts)
+        previous = latest_release(settings.output_path / "releases")
+        return validate_table(name, tables[name], tables, previous["row_counts"] if previous else None)
+    request = validation_request(name, context.instance, run_id, settings, io)
+    if request is None:
+        previous = latest_release(settings.output_path / "releases")
+        return validate_table(name, tables[name], tables, previous["row_counts"] if previous else None)
+    files, counts = request
     key = validation_key(name, {t: f.sha256 for t, f in files.items()}, counts)
     store = io.results_folder()
     result = kept_result(store, key)
@@ -137,6 +153,34 @@ def validated(
         keep_result(store, key, result)
     store_result(files[name].path, key, result)
     return result
+
+
+@dg.success_hook(required_resource_keys={"settings", "parquet_io_manager", "validation"})
+def validate_ahead(context: dg.HookContext) -> None:
+    """After a step of the release job: send each table this run has now written, with every
+    table its suite reads, to the validation worker, unless it was sent before or a result is
+    kept for those bytes. The worker validates it while the next step runs (the in-process
+    executor runs one step at a time, and a table's check step often comes a step later);
+    its check then reads the reply instead of waiting for a validation of its own."""
+    settings, io = context.resources.settings, context.resources.parquet_io_manager
+    validation: ValidationResource = context.resources.validation
+    run = context.instance.get_run_by_id(context.run_id)
+    selected = run.asset_selection if run is not None else None  # a run of only some assets
+    folder = io.run_folder(context.run_id)
+    for name in TABLE_NAMES:
+        written = all((folder / f"{t}.parquet").exists() for t in suite_inputs(name))
+        if result_path(folder / f"{name}.parquet").exists():  # its check has run
+            continue
+        if not written or (selected and dg.AssetKey(name) not in selected):  # empty: every asset
+            continue
+        request = validation_request(name, context.instance, context.run_id, settings, io)
+        if request is None:
+            continue
+        files, counts = request
+        if kept_result(io.results_folder(), validation_key(name, {t: f.sha256 for t, f in files.items()}, counts)):
+            continue
+        if validation.submit(name, {t: f.path for t, f in files.items()}, counts):
+            context.log.debug(f"{name}: sent to the validation worker ahead of its check")
 
 
 def _specs(table: str) -> list[dg.AssetCheckSpec]:

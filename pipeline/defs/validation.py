@@ -2,7 +2,9 @@
 
 Set up when a run starts (the in-process executor sets up every resource its steps need
 at once), so the worker imports GX on the other core while the first assets run; torn
-down when the run ends. The pure worker is :mod:`pipeline.quality.worker`.
+down when the run ends. A table is sent to it as soon as its step wrote it
+(:func:`pipeline.defs.checks.validate_ahead`), so that it is validated while the next step
+runs. The pure worker is :mod:`pipeline.quality.worker`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ class ValidationResource(dg.ConfigurableResource):
         if self._worker is not None:
             self._worker.close()
             self._worker = None
+
+    def submit(self, name: str, files: Mapping[str, Path], previous_counts: dict[str, int] | None) -> bool:
+        """Send table ``name`` to the worker now (its check later reads the reply); False
+        when there is no worker or it cannot take it."""
+        return self._worker is not None and self._worker.submit(name, files, previous_counts)
 
     def validate(
         self, name: str, files: Mapping[str, Path], previous_counts: dict[str, int] | None,

@@ -14,9 +14,14 @@ with its own traceback.
 
 Protocol: one pickled request per line of work on the child's stdin, ``(table, {table:
 Parquet path}, previous row counts)``; one pickled reply on its stdout, ``("ok",
-SuiteResult)`` or ``("error", traceback text)``. Anything the child prints goes to stderr.
-Each request is answered in a fork of the prepared worker, so that the memory one table's
-validation took is given back when it is done.
+SuiteResult)`` or ``("error", traceback text)``, in the order of the requests. Anything
+the child prints goes to stderr. Each request is answered in a fork of the prepared worker,
+so that the memory one table's validation took is given back when it is done.
+
+A table can be sent ahead (:meth:`ValidationWorker.submit`, as soon as its file is written):
+the worker validates it while this process goes on with the next step, and the check that
+later asks for the same request (:meth:`ValidationWorker.validate`) gets the reply waiting
+for it instead of sending it again.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import subprocess
 import sys
 import threading
 import traceback
+from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -60,6 +66,8 @@ class ValidationWorker:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self.failure: str | None = None  # why the last validate() returned None
+        self._pending: deque[tuple] = deque()  # requests sent, oldest first, not yet answered
+        self._replies: dict[tuple, tuple[str, Any]] = {}  # replies read, not yet asked for
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "pipeline.quality.worker"],
@@ -74,31 +82,66 @@ class ValidationWorker:
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    def submit(self, name: str, files: Mapping[str, Path], previous_counts: dict[str, int] | None) -> bool:
+        """Send table ``name`` to be validated now, without waiting for the reply (a later
+        :meth:`validate` of the same request reads it); False when the worker cannot take it
+        (``failure`` says why) or already has it."""
+        request = _request(name, files, previous_counts)
+        with self._lock:
+            if request in self._pending or request in self._replies:
+                return False
+            return self._send(request)
+
     def validate(
         self, name: str, files: Mapping[str, Path], previous_counts: dict[str, int] | None
     ) -> SuiteResult | None:
         """Table ``name`` validated by the worker (``files``: the Parquet file of it and of
-        each table its suite reads); None when the worker could not (``failure`` says why)."""
+        each table its suite reads); None when the worker could not (``failure`` says why).
+        A request sent ahead by :meth:`submit` is not sent again: its reply is awaited."""
+        request = _request(name, files, previous_counts)
         with self._lock:
-            if not self.alive:
-                if self._process is not None:  # it died since the last request
-                    self.failure = f"the validation worker is not running (exit status {self._process.returncode})"
-                    self._stop()
-                # else: failure still says why it never started or why it was stopped
+            if request not in self._pending and request not in self._replies and not self._send(request):
                 return None
-            assert self._process is not None and self._process.stdin and self._process.stdout
-            try:
-                pickle.dump((name, {t: str(p) for t, p in files.items()}, previous_counts), self._process.stdin)
-                self._process.stdin.flush()
-                status, value = pickle.load(self._process.stdout)
-            except (OSError, EOFError, pickle.UnpicklingError) as error:
-                self.failure = f"the validation worker stopped: {error!r}"
-                self._stop()
-                return None
+            while request not in self._replies:
+                if not self._receive():
+                    return None
+            status, value = self._replies.pop(request)
         if status != "ok":
             self.failure = f"the validation worker failed on {name}: {value}"
             return None
         return value
+
+    def _send(self, request: tuple) -> bool:
+        """Write one request (the lock held); False, with the reason, when the worker is gone."""
+        if not self.alive:
+            if self._process is not None:  # it died since the last request
+                self.failure = f"the validation worker is not running (exit status {self._process.returncode})"
+                self._stop()
+            # else: failure still says why it never started or why it was stopped
+            return False
+        assert self._process is not None and self._process.stdin
+        name, files, counts = request
+        try:
+            pickle.dump((name, dict(files), None if counts is None else dict(counts)), self._process.stdin)
+            self._process.stdin.flush()
+        except OSError as error:
+            self.failure = f"the validation worker stopped: {error!r}"
+            self._stop()
+            return False
+        self._pending.append(request)
+        return True
+
+    def _receive(self) -> bool:
+        """Read the reply to the oldest request sent (the lock held); False when the worker stopped."""
+        assert self._process is not None and self._process.stdout
+        try:
+            reply = pickle.load(self._process.stdout)
+        except (OSError, EOFError, pickle.UnpicklingError) as error:
+            self.failure = f"the validation worker stopped: {error!r}"
+            self._stop()
+            return False
+        self._replies[self._pending.popleft()] = reply
+        return True
 
     def close(self) -> None:
         """Stop the worker."""
@@ -109,6 +152,8 @@ class ValidationWorker:
         """Kill the worker: it holds nothing but what it was sent (an orderly exit tears down
         GX and pandas, about a second, for nothing)."""
         process, self._process = self._process, None
+        self._pending.clear()
+        self._replies.clear()
         if process is None:
             return
         for stream in (process.stdin, process.stdout):
@@ -119,6 +164,16 @@ class ValidationWorker:
                 pass
         process.kill()
         process.wait()
+
+
+def _request(name: str, files: Mapping[str, Path], previous_counts: Mapping[str, int] | None) -> tuple:
+    """A request as a hashable key: equal requests are answered once.
+
+    >>> _request("documents", {"documents": Path("/d.parquet")}, {"documents": 3})
+    ('documents', (('documents', '/d.parquet'),), (('documents', 3),))
+    """
+    counts = None if previous_counts is None else tuple(sorted(previous_counts.items()))
+    return (name, tuple(sorted((t, str(p)) for t, p in files.items())), counts)
 
 
 def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
