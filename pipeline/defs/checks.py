@@ -106,12 +106,16 @@ def validation_request(
 ) -> tuple[dict[str, TableFile], dict[str, int] | None] | None:
     """What validating table ``name`` in run ``run_id`` reads: the run's file of each table
     its suite reads, and the latest release's row counts; None when a file is not known."""
-    previous = latest_release(settings.output_path / "releases")
-    counts = previous["row_counts"] if previous else None
     files = {t: io.table_file(instance, run_id, t) for t in suite_inputs(name)}
     if not all(files.values()):
         return None
-    return {t: f for t, f in files.items() if f is not None}, counts
+    return {t: f for t, f in files.items() if f is not None}, previous_counts(settings)
+
+
+def previous_counts(settings: PipelineSettings) -> dict[str, int] | None:
+    """The latest release's row counts (the suites' drift assertions read them); None before any."""
+    previous = latest_release(settings.output_path / "releases")
+    return previous["row_counts"] if previous else None
 
 
 def validated(
@@ -132,14 +136,11 @@ def validated(
     ``validation`` validates in the run's worker process when it has one (same files, same
     result; already under way when :func:`validate_ahead` sent it), else this process does."""
     try:
-        run_id = context.run.run_id
+        request = validation_request(name, context.instance, context.run.run_id, settings, io)
     except dg.DagsterError:  # a check called directly, outside a run: no run folder
-        previous = latest_release(settings.output_path / "releases")
-        return validate_table(name, tables[name], tables, previous["row_counts"] if previous else None)
-    request = validation_request(name, context.instance, run_id, settings, io)
+        request = None
     if request is None:
-        previous = latest_release(settings.output_path / "releases")
-        return validate_table(name, tables[name], tables, previous["row_counts"] if previous else None)
+        return validate_table(name, tables[name], tables, previous_counts(settings))
     files, counts = request
     key = validation_key(name, {t: f.sha256 for t, f in files.items()}, counts)
     store = io.results_folder()
