@@ -101,15 +101,13 @@ def check_results(result: SuiteResult) -> tuple[dg.AssetCheckResult, dg.AssetChe
     return suite_check_result(result), warnings_check_result(result)
 
 
-def validation_request(
-    name: str, instance: dg.DagsterInstance, run_id: str, settings: PipelineSettings, io: ParquetIOManager
-) -> tuple[dict[str, TableFile], dict[str, int] | None] | None:
-    """What validating table ``name`` in run ``run_id`` reads: the run's file of each table
-    its suite reads, and the latest release's row counts; None when a file is not known."""
+def run_files(name: str, instance: dg.DagsterInstance, run_id: str, io: ParquetIOManager) -> dict[str, TableFile] | None:
+    """The file of each table the suite of ``name`` reads, as run ``run_id`` reads it; None
+    when one is not known."""
     files = {t: io.table_file(instance, run_id, t) for t in suite_inputs(name)}
     if not all(files.values()):
         return None
-    return {t: f for t, f in files.items() if f is not None}, previous_counts(settings)
+    return {t: f for t, f in files.items() if f is not None}
 
 
 def previous_counts(settings: PipelineSettings) -> dict[str, int] | None:
@@ -135,13 +133,13 @@ def validated(
     the step's log says which ("validated" or "reused the result of the same bytes").
     ``validation`` validates in the run's worker process when it has one (same files, same
     result; already under way when :func:`validate_ahead` sent it), else this process does."""
+    counts = previous_counts(settings)
     try:
-        request = validation_request(name, context.instance, context.run.run_id, settings, io)
+        files = run_files(name, context.instance, context.run.run_id, io)
     except dg.DagsterError:  # a check called directly, outside a run: no run folder
-        request = None
-    if request is None:
-        return validate_table(name, tables[name], tables, previous_counts(settings))
-    files, counts = request
+        files = None
+    if files is None:
+        return validate_table(name, tables[name], tables, counts)
     key = validation_key(name, {t: f.sha256 for t, f in files.items()}, counts)
     store = io.results_folder()
     result = kept_result(store, key)
@@ -168,16 +166,17 @@ def validate_ahead(context: dg.HookContext) -> None:
     run = context.instance.get_run_by_id(context.run_id)
     selected = run.asset_selection if run is not None else None  # a run of only some assets
     folder = io.run_folder(context.run_id)
+    counts = previous_counts(settings)
     for name in TABLE_NAMES:
-        written = all((folder / f"{t}.parquet").exists() for t in suite_inputs(name))
+        if selected and dg.AssetKey(name) not in selected:  # empty: every asset
+            continue
         if result_path(folder / f"{name}.parquet").exists():  # its check has run
             continue
-        if not written or (selected and dg.AssetKey(name) not in selected):  # empty: every asset
+        if not all((folder / f"{t}.parquet").exists() for t in suite_inputs(name)):  # not all written yet
             continue
-        request = validation_request(name, context.instance, context.run_id, settings, io)
-        if request is None:
+        files = run_files(name, context.instance, context.run_id, io)
+        if files is None:
             continue
-        files, counts = request
         if kept_result(io.results_folder(), validation_key(name, {t: f.sha256 for t, f in files.items()}, counts)):
             continue
         if validation.submit(name, {t: f.path for t, f in files.items()}, counts):
