@@ -1,6 +1,7 @@
 """Text helpers: sentence spans equal the plain definition (a look-behind at every position),
-on the corner cases and on seeded random texts over the characters the pattern reads; the
-cycle collector pause nests and survives an exception."""
+on the corner cases and on seeded random texts over the characters the pattern reads; a
+word trie matches what the plain longest-first alternation matches, with and without case;
+the cycle collector pause nests and survives an exception."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import re
 import pytest
 
 from pipeline.compute.collector import paused_cycle_collector
-from pipeline.text import sentence_spans, slugify
+from pipeline.text import literal_alternation, sentence_spans, slugify
 
 #: The definition the faster pattern of pipeline.text must reproduce.
 _PLAIN_END = re.compile(r"(?<=[.!?…])[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9$£€¥])|\n+")
@@ -43,6 +44,27 @@ def test_sentence_spans_on_random_texts() -> None:
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
         assert sentence_spans(text) == plain_sentence_spans(text), repr(text)
+
+
+def plain_alternation(words: list[str]) -> str:
+    """The definition :func:`literal_alternation` must reproduce."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@pytest.mark.parametrize("ignore_case", [False, True])
+def test_the_word_trie_matches_what_the_plain_alternation_matches(ignore_case: bool) -> None:
+    rng = random.Random(5)
+    alphabet = list("aAbB .-(+*$İiIısſSkK\u212a")  # shared prefixes, case pairs, metacharacters, Unicode folds
+    flags = re.IGNORECASE if ignore_case else 0
+    for _ in range(3_000):
+        words = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5))) for _ in range(rng.randint(0, 8))]
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        for template in ("(?:{})", r"(?<![\w-])(?:{})(?![\w])", "(?:{})b"):  # alone, bounded, followed
+            plain = re.compile(template.format(plain_alternation(words)), flags)
+            trie = re.compile(template.format(literal_alternation(words, ignore_case=ignore_case)), flags)
+            assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)], (
+                words, text, template,
+            )
 
 
 def test_slugify_gives_the_same_slug_from_its_memory() -> None:

@@ -30,7 +30,7 @@ from typing import Any
 from pipeline.extract.countries import country_forms
 from pipeline.extract.money import MoneyFigure
 from pipeline.rules import load_rules
-from pipeline.text import LineIndex, is_title_case_line, sentence_spans, slugify
+from pipeline.text import LineIndex, is_title_case_line, literal_alternation, sentence_spans, slugify
 
 _WORD = re.compile(r"[\w$£€¥₽₹][\w$£€¥₽₹.,%’'+-]*[\w%+]|[\w$£€¥₽₹]")
 _YEAR = re.compile(r"(?<![\w$£€.,-])(1[89]\d\d|20\d\d)(?![\w.,%-]\d)")
@@ -131,7 +131,7 @@ class AgreementRules:
 
 
 def _words_pattern(words: Sequence[str], plurals: bool = False) -> re.Pattern[str]:
-    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    alternation = literal_alternation(words, ignore_case=True)
     plural = "(?:s|es)?" if plurals else ""
     return re.compile(rf"(?i)(?<![\w-])(?:{alternation}){plural}(?![\w])")
 
@@ -149,9 +149,9 @@ def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> Ag
         if verb.endswith(" to"):
             verbs.update({f"{verb[:-3]} {adverbial} to": kind for adverbial in data["verb_adverbials"]["adverbials"]})
     words = sorted([*nouns, *verbs, *party_nouns], key=len, reverse=True)
-    alternation = "|".join(re.escape(w) for w in words)
+    alternation = literal_alternation(words, ignore_case=True)
     forms = country_forms(countries)
-    form_alt = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    form_alt = literal_alternation(forms)
     not_party = countries.get("not_a_party", {})
     before = "|".join(re.escape(w) for w in not_party.get("before", [])) or "(?!)"
     after = "|".join(re.escape(w) for w in not_party.get("after", [])) or "(?!)"

@@ -27,6 +27,7 @@ from pipeline.extract.currencies import (
     resolve_currency,
 )
 from pipeline.rules import load_rules
+from pipeline.text import literal_alternation
 
 _THOUSANDS = ",\u00a0\u202f\u2009"  # comma, no-break space, narrow no-break space, thin space
 _DIGITS = rf"\d{{1,3}}(?:[{_THOUSANDS}]\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
@@ -138,27 +139,22 @@ def candidate_windows(text: str, rules: MoneyRules | None = None, margin: int = 
     return windows
 
 
-def _alternation(items: Iterable[str]) -> str:
-    """A regular-expression alternation of literal strings, longest first."""
-    return "|".join(re.escape(i) for i in sorted(set(items), key=len, reverse=True))
-
-
 def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) -> MoneyRules:
     """Compile the word lists of ``money.toml`` and the currency forms into the patterns."""
     forms = forms or build_currency_forms(data)
     multipliers = {k.lower(): float(v) for k, v in data["multipliers"].items()}
     short = frozenset(data["short_multipliers"])
-    long_mult = _alternation([m for m in multipliers if m not in short])
-    short_mult = _alternation(sorted(short))
+    long_mult = literal_alternation([m for m in multipliers if m not in short], ignore_case=True)
+    short_mult = literal_alternation(short, ignore_case=True)
     number_words = {k.lower(): float(v) for k, v in data["number_words"].items()}
-    words = _alternation(list(number_words))
+    words = literal_alternation(number_words, ignore_case=True)
     number = rf"(?:{_DIGITS}|(?i:{words})(?:-(?i:{words}))?)"
     prefixes = forms.prefixes
     symbol_prefixes = [p for p in prefixes if not p.isalpha() and not p.rstrip(".").isalpha()]
     code_prefixes = [p for p in prefixes if p not in symbol_prefixes]
-    tight = _alternation(forms.tight_prefixes)
+    tight = literal_alternation(forms.tight_prefixes)
     prefix = (
-        rf"(?:{_alternation(symbol_prefixes)}|(?<![\w$])(?:{_alternation(code_prefixes)})(?=[\s\d$])"
+        rf"(?:{literal_alternation(symbol_prefixes)}|(?<![\w$])(?:{literal_alternation(code_prefixes)})(?=[\s\d$])"
         rf"|(?<![\w$.,])(?:{tight})(?=\d))"
     )
     multiplier = (
@@ -173,22 +169,22 @@ def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) 
     suffix_words = {**forms.suffix_words, **forms.subunits}
     symbols = [w for w in forms.suffix_codes if not any(ch.isalpha() for ch in w)]
     codes = [w for w in forms.suffix_codes if w not in symbols]
-    currency_after = rf"(?:(?i:{_alternation(suffix_words)})|{_alternation(codes)}|{_alternation(symbols)})"
+    currency_after = rf"(?:(?i:{literal_alternation(suffix_words, ignore_case=True)})|{literal_alternation(codes)}|{literal_alternation(symbols)})"
     suffix_pattern = re.compile(
         rf"(?<![\w.,$£€¥₽₹])(?P<num>{number})(?:[ ]?{_DASH}[ ]?(?P<num2>{number}))?"
         rf"(?:(?:[ \t\n]|-)(?P<mult>(?i:{long_mult}))|[ ]?(?P<smult>(?i:{short_mult})))?"
         rf"(?P<sep>[ \t\n]|-)?(?:\((?P<pcur>{currency_after})\)|(?P<cur>{currency_after}))(?![\w])"
     )
-    verbs = _alternation(data["missing_number"]["verbs"])
+    verbs = literal_alternation(data["missing_number"]["verbs"], ignore_case=True)
     missing_pattern = re.compile(
         rf"(?i:(?<![\w])(?:{verbs}))[ ](?P<mult>(?i:billion|million|trillion))(?![\w])"
     )
     rates = data["rates"]
     rate_pattern = re.compile(
-        rf"^[ ]?(?P<sep>(?i:per|a|an|each)[ ]|/[ ]?)(?P<unit>(?i:{_alternation(rates['units'])}))(?![\w])"
+        rf"^[ ]?(?P<sep>(?i:per|a|an|each)[ ]|/[ ]?)(?P<unit>(?i:{literal_alternation(rates['units'], ignore_case=True)}))(?![\w])"
     )
     exchange_pattern = re.compile(
-        rf"^[ ]?(?i:{_alternation(rates['exchange_words'])})[ ](?i:{_alternation(rates['exchange_units'])})[ ]"
+        rf"^[ ]?(?i:{literal_alternation(rates['exchange_words'], ignore_case=True)})[ ](?i:{literal_alternation(rates['exchange_units'], ignore_case=True)})[ ]"
         rf"(?P<unit>{currency_after})(?![\w])"
     )
 
@@ -199,7 +195,7 @@ def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) 
         options = sorted(((p, q) for q, ps in table.items() for p in ps), key=lambda x: -len(x[0]))
         if before:  # matched on the reversed text before the figure: one anchored attempt
             groups = "|".join(
-                rf"(?P<{q}>{_alternation(p[::-1] for p, qq in options if qq == q)})" for q in table
+                rf"(?P<{q}>{literal_alternation((p[::-1] for p, qq in options if qq == q), ignore_case=True)})" for q in table
             )
             return re.compile(rf"(?i)[ ]*(?:{groups})(?![\w])")
         no_word_after = r"(?![ ]+[\w])"
@@ -209,7 +205,7 @@ def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) 
         )
         return re.compile(rf"(?i)^[ ]?(?:{alternatives})")
 
-    materials = _alternation(data["weight_pounds"]["materials_after_of"])
+    materials = literal_alternation(data["weight_pounds"]["materials_after_of"], ignore_case=True)
     return MoneyRules(
         forms=forms,
         multipliers=multipliers,
@@ -221,9 +217,9 @@ def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) 
         qualifier_before=qualifier_pattern(data["qualifiers"], True),
         qualifier_after=qualifier_pattern(data["suffix_qualifiers"], False),
         qualifier_exceptions=re.compile(
-            rf"(?i)[ ]*(?:{_alternation(p[::-1] for p in data['qualifier_exceptions']['before'])})(?![\w])"
+            rf"(?i)[ ]*(?:{literal_alternation((p[::-1] for p in data['qualifier_exceptions']['before']), ignore_case=True)})(?![\w])"
         ),
-        not_money_after=re.compile(rf"(?i)[ -](?:{_alternation(data['not_money_after']['words'])})(?![\w])"),
+        not_money_after=re.compile(rf"(?i)[ -](?:{literal_alternation(data['not_money_after']['words'], ignore_case=True)})(?![\w])"),
         weight_after=re.compile(rf"(?i)[ ]of[ ](?:the[ ]|\w+[ ])?(?:{materials})(?![\w])"),
         prefix_pattern=prefix_pattern,
         suffix_pattern=suffix_pattern,
