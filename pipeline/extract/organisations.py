@@ -384,8 +384,11 @@ def find_pattern_mentions(
             headline[line_start] = _is_headline(text[line_start:line_end], finder)
         if headline[line_start]:
             continue
+        run_words = match.group(0).split(" ")
+        if not _has_head_word(run_words, finder):
+            continue  # most runs ("The", "Moscow"): no name is built without a head word
         all_words, all_offsets, pos = [], [], match.start()
-        for w in match.group(0).split(" "):
+        for w in run_words:
             all_words.append(w)
             all_offsets.append(pos)
             pos += len(w) + 1
@@ -404,6 +407,20 @@ def find_pattern_mentions(
                 owner = finder.country_of_form.get(possessive) if possessive else None
                 owner_start = part_offsets[-1] if possessive else None
     return found
+
+
+def _has_head_word(words: list[str], finder: OrganisationFinder) -> bool:
+    """Whether a word of a run is a head word, as the name builders read it (without a
+    trailing full stop or comma, nor a possessive "'s"): without one they find nothing.
+
+    >>> finder = default_organisation_finder()
+    >>> _has_head_word(["Moscow"], finder), _has_head_word(["The", "Bank's"], finder)
+    (False, True)
+    """
+    heads = finder.heads
+    return any(
+        w.rstrip(".,") in heads or (w[-2:] in ("'s", "’s") and w[:-2].rstrip(".,") in heads) for w in words
+    )
 
 
 def _split_possessives(
