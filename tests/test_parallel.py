@@ -1,5 +1,6 @@
 """Per-article steps on a real local process pool (forkserver workers): the same tables as
-a serial run, cache hits answered in the parent, small inputs kept in this process."""
+a serial run, cache hits answered in the parent, small inputs kept in this process; in a
+run, a step's progress lines come at a pace, not one per batch."""
 
 from __future__ import annotations
 
@@ -102,3 +103,27 @@ def test_the_compute_resource_reads_the_environment_and_names_a_wrong_value(monk
     resource = compute_from_environment()  # the definitions still load
     with pytest.raises(ValueError, match="PIPELINE_WORKERS must be a whole number of processes .* not 'zero'"):
         resource.executor()
+
+
+def test_a_run_tells_the_inventory_cleaning_at_a_pace_not_per_batch(corpus, tmp_path, dagster_home, monkeypatch):
+    """The inventory cleans articles before it knows how many: its progress (each line an
+    event Dagster stores, a few milliseconds each) is told at most once a second, not after
+    each of its batches (150 lines at 10,000 articles)."""
+    import dagster as dg
+
+    from pipeline.compute.steps import batch_size
+    from pipeline.defs.run import run_release
+
+    monkeypatch.setenv("PIPELINE_EXTRACTION", "rules")
+    monkeypatch.setenv("PIPELINE_WORKERS", "2")
+    instance = dg.DagsterInstance.get()
+    run_release(corpus, tmp_path / "out", instance=instance, verbose=False)
+    run = instance.get_runs(limit=1)[0]
+    logs = instance.all_logs(run.run_id)
+    raw_step = [e for e in logs if e.step_key == "raw_articles"]
+    seconds = raw_step[-1].timestamp - raw_step[0].timestamp
+    cleaning = [e for e in raw_step if (e.user_message or "").startswith("articles cleaning ")]
+    batches = -(-3 * MIN_PARALLEL_ARTICLES // batch_size(3 * MIN_PARALLEL_ARTICLES, 2))
+    assert 1 <= len(cleaning) <= 1 + seconds < batches, (len(cleaning), seconds, batches)
+    documents_step = [e.user_message for e in logs if e.step_key == "documents"]
+    assert f"articles cleaning {3 * MIN_PARALLEL_ARTICLES}/{3 * MIN_PARALLEL_ARTICLES}" in documents_step  # its end

@@ -50,7 +50,9 @@ PROGRESS_SECONDS = 1.0
 def step_progress(total: int) -> Progress | None:
     """Logs ``articles <step> <done>/<total>`` (DEBUG) at most every :data:`PROGRESS_SECONDS`
     and at the end, in the running asset's log (the command line draws a bar from it, see
-    :mod:`pipeline.defs.progress`); None outside a run (an asset called directly)."""
+    :mod:`pipeline.defs.progress`); None outside a run (an asset called directly). A total
+    of 0 is unknown (the inventory cleans what it finds): no end is told, only the pace
+    (each line is an event stored by Dagster, a few milliseconds each)."""
     try:
         log = dg.AssetExecutionContext.get().log
     except dg.DagsterInvariantViolationError:
@@ -59,7 +61,7 @@ def step_progress(total: int) -> Progress | None:
 
     def report(step: str, done: int, _seen: int) -> None:
         now = time.monotonic()
-        if done >= total or now - last[0] >= PROGRESS_SECONDS:
+        if (total and done >= total) or now - last[0] >= PROGRESS_SECONDS:
             last[0] = now
             log.debug(f"{ARTICLE_PROGRESS} {step} {done}/{total}")
 
