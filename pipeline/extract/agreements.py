@@ -148,7 +148,7 @@ def build_agreement_rules(data: dict[str, Any], countries: dict[str, Any]) -> Ag
     for verb, kind in data["verbs"].items():  # "agreed on Tuesday to", "agreed in principle to"
         if verb.endswith(" to"):
             verbs.update({f"{verb[:-3]} {adverbial} to": kind for adverbial in data["verb_adverbials"]["adverbials"]})
-    words = sorted([*nouns, *verbs, *party_nouns], key=len, reverse=True)
+    words = [*nouns, *verbs, *party_nouns]  # longest first: literal_alternation's trie
     alternation = literal_alternation(words, ignore_case=True)
     forms = country_forms(countries)
     form_alt = literal_alternation(forms)

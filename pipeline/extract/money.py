@@ -169,7 +169,8 @@ def build_money_rules(data: dict[str, Any], forms: CurrencyForms | None = None) 
     suffix_words = {**forms.suffix_words, **forms.subunits}
     symbols = [w for w in forms.suffix_codes if not any(ch.isalpha() for ch in w)]
     codes = [w for w in forms.suffix_codes if w not in symbols]
-    currency_after = rf"(?:(?i:{literal_alternation(suffix_words, ignore_case=True)})|{literal_alternation(codes)}|{literal_alternation(symbols)})"
+    words_after = literal_alternation(suffix_words, ignore_case=True)
+    currency_after = rf"(?:(?i:{words_after})|{literal_alternation(codes)}|{literal_alternation(symbols)})"
     suffix_pattern = re.compile(
         rf"(?<![\w.,$£€¥₽₹])(?P<num>{number})(?:[ ]?{_DASH}[ ]?(?P<num2>{number}))?"
         rf"(?:(?:[ \t\n]|-)(?P<mult>(?i:{long_mult}))|[ ]?(?P<smult>(?i:{short_mult})))?"
