@@ -108,6 +108,17 @@ class OrganisationFinder:
     cue_noun_types: dict[str, str]
 
 
+_POSSESSIVE = re.compile(r"'s\b")
+_LEADING_THE = re.compile(r"^the\s+")
+_SPELLINGS = (
+    (re.compile(r"\b(organis)"), "organiz"),
+    (re.compile(r"\bdefence\b"), "defense"),
+    (re.compile(r"\bcentre\b"), "center"),
+)
+_OF_THE_REPUBLIC_OF = re.compile(r"\bof the republic of\b")
+_NOT_NAME_CHARACTERS = re.compile(r"[^\w&+]+")
+
+
 @lru_cache(maxsize=200_000)
 def normalise_org_name(name: str) -> str:
     """Key for comparing organisation names: case, 'the', punctuation and British/American
@@ -123,14 +134,13 @@ def normalise_org_name(name: str) -> str:
     'central bank of turkey'
     """
     text = name.casefold().replace("’", "'")
-    text = re.sub(r"'s\b", "", text)
-    text = re.sub(r"^the\s+", "", text.strip())
-    text = re.sub(r"\b(organis)", "organiz", text)
-    text = re.sub(r"\bdefence\b", "defense", text)
-    text = re.sub(r"\bcentre\b", "center", text)
+    text = _POSSESSIVE.sub("", text)
+    text = _LEADING_THE.sub("", text.strip())
+    for pattern, spelling in _SPELLINGS:
+        text = pattern.sub(spelling, text)
     text = text.replace("co-operation", "cooperation")
-    text = re.sub(r"\bof the republic of\b", "of", text)  # "Central Bank of the Republic of Turkey"
-    text = " ".join(re.sub(r"[^\w&+]+", " ", text).split())
+    text = _OF_THE_REPUBLIC_OF.sub("of", text)  # "Central Bank of the Republic of Turkey"
+    text = " ".join(_NOT_NAME_CHARACTERS.sub(" ", text).split())
     stripped = _legal_suffix_pattern().sub("", text)
     return stripped if " " in stripped or len(stripped) > 3 else text
 
