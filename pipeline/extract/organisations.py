@@ -108,7 +108,12 @@ class OrganisationFinder:
     cue_noun_types: dict[str, str]
 
 
-_POSSESSIVE = re.compile(r"'s\b")
+_WORD_BREAKS = re.compile(r"[\s\-]+")
+_WORD_BREAKS_WITH_DASHES = re.compile(r"[\s\-–]+")
+_POSSESSIVE_END = re.compile(r"['’]s$")
+_LOWERCASE_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z]+(?![\w’'-])")
+_WORD_INITIAL_CAPITAL = re.compile(r"(?:^|[\s\-])[A-Z]")
+_APOSTROPHE_S = re.compile(r"'s\b")
 _LEADING_THE = re.compile(r"^the\s+")
 _SPELLINGS = (
     (re.compile(r"\b(organis)"), "organiz"),
@@ -134,7 +139,7 @@ def normalise_org_name(name: str) -> str:
     'central bank of turkey'
     """
     text = name.casefold().replace("’", "'")
-    text = _POSSESSIVE.sub("", text)
+    text = _APOSTROPHE_S.sub("", text)
     text = _LEADING_THE.sub("", text.strip())
     for pattern, spelling in _SPELLINGS:
         text = pattern.sub(spelling, text)
@@ -283,7 +288,7 @@ def _acronym_fits(acronym: str, name: str) -> bool:
     False
     """
     letters = [c for c in acronym.upper() if c.isalpha()]
-    initials = [w[0].upper() for w in re.split(r"[\s\-–]+", name) if w and w[0].isalpha()]
+    initials = [w[0].upper() for w in _WORD_BREAKS_WITH_DASHES.split(name) if w and w[0].isalpha()]
     if not letters or not initials or letters[0] != initials[0]:
         return False
     hits = sum(1 for c in letters if c in initials)
@@ -440,7 +445,7 @@ def _split_possessives(
     "People's" inside a name ("Popular People's Front") does not cut it."""
     parts, lo = [], 0
     for k, w in enumerate(words):
-        if re.search(r"['’]s$", w) and w[:-2].casefold() not in ("people", "workers", "women"):
+        if _POSSESSIVE_END.search(w) and w[:-2].casefold() not in ("people", "workers", "women"):
             stripped = w[:-2]
             parts.append((words[lo:k] + [stripped], offsets[lo : k + 1], stripped))
             lo = k + 1
@@ -548,7 +553,7 @@ def acronym_definitions(
             offset -= len(w)
             if w.lower() not in finder.connectors and _acronym_fits(acronym, text[offset:name_end]):
                 letters = sum(1 for c in acronym if c.isupper())
-                initials = len(re.findall(r"(?:^|[\s\-])[A-Z]", text[offset:name_end]))
+                initials = len(_WORD_INITIAL_CAPITAL.findall(text[offset:name_end]))
                 if initials >= letters or offset == run_start:
                     start = offset
                     break
@@ -610,7 +615,7 @@ def find_cue_mentions(text: str, finder: OrganisationFinder) -> list[OrgMention]
     ...     default_organisation_finder())]
     [('Novaxis', 'company'), ('Pharmon', 'company'), ('Uralite', 'company')]
     """
-    lowercase_words = set(re.findall(r"(?<![\w’'-])[a-z][a-z]+(?![\w’'-])", text))
+    lowercase_words = set(_LOWERCASE_WORD.findall(text))
     found = []
     for pattern in finder.cue_patterns:
         for match in pattern.finditer(text):
@@ -633,7 +638,7 @@ def _cue_mention(
         words = words[1:]
     if not words:
         return None
-    if re.search(r"['’]s$", words[-1]):
+    if _POSSESSIVE_END.search(words[-1]):
         end -= 2
         words[-1] = words[-1][:-2]
     name = text[start:end]
@@ -787,7 +792,7 @@ def select_mentions(candidates: Iterable[OrgMention]) -> list[OrgMention]:
 
 def _words_of(name: str) -> list[str]:
     """Words of a name for comparing short and long forms, without 'the' and legal forms."""
-    words = [w for w in re.split(r"[\s\-–]+", normalise_org_name(name)) if w]
+    words = [w for w in _WORD_BREAKS_WITH_DASHES.split(normalise_org_name(name)) if w]
     return words
 
 
@@ -797,7 +802,7 @@ def _initials(name: str, finder: OrganisationFinder) -> str:
     >>> _initials("Mitsubishi Tokyo Financial Group Inc.", default_organisation_finder())
     'MTFG'
     """
-    words = [w for w in re.split(r"[\s\-]+", name) if w]
+    words = [w for w in _WORD_BREAKS.split(name) if w]
     return "".join(
         w[0].upper()
         for w in words
