@@ -16,6 +16,9 @@ _SMALL_WORDS = frozenset(
 #: that the regex engine skips to the candidates; a sentence ends where the ``gap`` starts.
 _SENTENCE_END = re.compile(r"[.!?…](?P<gap>[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9$£€¥]))|\n+")
 
+_APOSTROPHES = re.compile(r"['’]")
+_NOT_SLUG_CHARACTERS = re.compile(r"[^a-z0-9]+")
+
 
 @lru_cache(maxsize=1 << 16)
 def slugify(text: str) -> str:
@@ -28,8 +31,8 @@ def slugify(text: str) -> str:
     'peoples-bank-of-china'
     """
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"['’]", "", text.lower())
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"
+    text = _APOSTROPHES.sub("", text.lower())
+    return _NOT_SLUG_CHARACTERS.sub("-", text).strip("-") or "x"
 
 
 def literal_alternation(words: Iterable[str], ignore_case: bool = False) -> str:
