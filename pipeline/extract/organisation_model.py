@@ -33,6 +33,7 @@ from pipeline.extract.organisations import (
     _type_of_heads,
     acronym_definitions,
     default_organisation_finder,
+    lowercase_words,
     normalise_org_name,
 )
 from pipeline.rules import load_rules
@@ -366,7 +367,7 @@ def find_model_mentions(
     rule mention (a model name may extend one: "Anglo American" -> "Anglo American
     Platinum"). Names in a headline count only when the body names them too."""
     entities = model_entities(text)
-    lowercase_words = set(re.findall(r"(?<![\w’'-])[a-z][a-z]+(?![\w’'-])", text))
+    lowercase = lowercase_words(text)
     # names the article gives a person: each PERSON entity's last word ("Okonjo-Iweala" of
     # "Ngozi Okonjo-Iweala"); a one-word PERSON entity also vetoes longer names ending in it
     persons = [text[s:e].split() for s, e, label in entities if label == "PERSON"]
@@ -396,7 +397,7 @@ def find_model_mentions(
             continue  # "the Red Sea project": the name of a thing
         if rules.place_before.search(text[max(0, start - 30) : start]):
             continue  # "the port of Santos"
-        if not _is_organisation_name(name, finder, lowercase_words, person_words, person_alone, other_acronyms):
+        if not _is_organisation_name(name, finder, lowercase, person_words, person_alone, other_acronyms):
             continue
         key = normalise_org_name(name)
         gaz = finder.by_normalised_form.get(key)

@@ -604,6 +604,16 @@ def find_acronym_mentions(
     return found
 
 
+def lowercase_words(text: str) -> set[str]:
+    """The words an article writes in lower case, whole (not inside a hyphenated or
+    possessive word): a one-word name the article also writes in lower case is a common word.
+
+    >>> sorted(lowercase_words("The Pioneer fund and a pioneer-led pioneer's bank"))
+    ['and', 'bank', 'fund']
+    """
+    return set(_LOWERCASE_WORD.findall(text))
+
+
 def find_cue_mentions(text: str, finder: OrganisationFinder) -> list[OrgMention]:
     """Names the sentence itself calls organisations, whatever the name: after an
     organisation noun ("drug makers Novaxis and Pharmon"), in apposition ("Uralite, the
@@ -615,7 +625,7 @@ def find_cue_mentions(text: str, finder: OrganisationFinder) -> list[OrgMention]
     ...     default_organisation_finder())]
     [('Novaxis', 'company'), ('Pharmon', 'company'), ('Uralite', 'company')]
     """
-    lowercase_words = set(_LOWERCASE_WORD.findall(text))
+    lowercase = lowercase_words(text)
     found = []
     for pattern in finder.cue_patterns:
         for match in pattern.finditer(text):
@@ -623,7 +633,7 @@ def find_cue_mentions(text: str, finder: OrganisationFinder) -> list[OrgMention]
             type_ = finder.cue_noun_types.get(noun, "company") if noun else "company"
             for group in ("name", "name2"):
                 if match.groupdict().get(group):
-                    mention = _cue_mention(text, match.start(group), match.end(group), type_, finder, lowercase_words)
+                    mention = _cue_mention(text, match.start(group), match.end(group), type_, finder, lowercase)
                     if mention:
                         found.append(mention)
     return found
